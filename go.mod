@@ -1,0 +1,3 @@
+module github.com/secmgmt/secmgmt
+
+go 1.24
