@@ -1,0 +1,141 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestBuiltinCatalogLoads(t *testing.T) {
+	c := Builtin()
+	if len(c.Templates()) == 0 || c.Len() == 0 {
+		t.Fatal("empty built-in catalog")
+	}
+	for _, tmpl := range c.Templates() {
+		if len(tmpl.Settings) == 0 {
+			t.Errorf("template %s (%s) has no settings", tmpl.ID, tmpl.DisplayName)
+		}
+		for _, s := range tmpl.Settings {
+			d, ok := c.Definition(s.Definition.ID)
+			if !ok || d != s.Definition {
+				t.Errorf("template %s: setting %s is not the catalog's definition", tmpl.ID, s.Definition.ID)
+			}
+			if p, _ := d.Parent(); p != nil {
+				t.Errorf("template %s: top-level setting %s has a parent", tmpl.ID, d.ID)
+			}
+		}
+	}
+}
+
+const validFile = `{
+ "template": {"id": "t_1", "displayName": "T", "platforms": "linux", "technologies": "microsoftSense"},
+ "settings": [
+  {"id": "x_enabled", "kind": "choice", "default": "x_enabled_true", "path": "cloudService.enabled",
+   "options": [{"itemId": "x_enabled_false", "value": false},
+               {"itemId": "x_enabled_true", "value": true,
+                "children": [{"id": "x_level", "kind": "integer", "min": 1, "max": 10, "default": 3}]}]},
+  {"id": "x_excl", "kind": "groupCollection", "merge": "items",
+   "children": [{"id": "x_excl_path", "kind": "string", "path": "path"}]}
+ ]}`
+
+func TestLoadCatalog(t *testing.T) {
+	c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(validFile)}}, "c/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, ok := c.Template("t_1")
+	if !ok || tmpl.Platforms != PlatformLinux || tmpl.Technologies != TechnologyMicrosoftSense {
+		t.Fatalf("template: %+v", tmpl)
+	}
+	level, ok := c.Definition("x_level")
+	if !ok {
+		t.Fatal("option child not indexed")
+	}
+	if p, opt := level.Parent(); p == nil || p.ID != "x_enabled" || opt != "x_enabled_true" {
+		t.Fatalf("parent of x_level: %v %q", p, opt)
+	}
+	if level.Default != int64(3) || *level.Max != 10 || level.Platforms != PlatformLinux {
+		t.Fatalf("x_level: %+v", level)
+	}
+	en, _ := c.Definition("x_enabled")
+	if o, ok := en.Option("x_enabled_true"); !ok || o.Value != true {
+		t.Fatalf("option value: %+v", o)
+	}
+	if _, ok := c.Definition("x_excl_path"); !ok {
+		t.Fatal("group child not indexed")
+	}
+	if c.Len() != 4 {
+		t.Fatalf("Len = %d, want 4", c.Len())
+	}
+}
+
+func TestLoadCatalogErrors(t *testing.T) {
+	cases := map[string]struct{ old, new, want string }{
+		"unknown key":       {`"kind": "integer", "min"`, `"kind": "integer", "mni"`, "unknown field"},
+		"bad kind":          {`"kind": "groupCollection"`, `"kind": "groupList"`, "unknown kind"},
+		"option prefix":     {`"itemId": "x_enabled_false"`, `"itemId": "y_false"`, "does not start"},
+		"default not found": {`"default": "x_enabled_true"`, `"default": "x_enabled_maybe"`, "not an option"},
+		"default range":     {`"default": 3}`, `"default": 30}`, "out of range"},
+		"merge on choice":   {`"id": "x_enabled", "kind": "choice",`, `"id": "x_enabled", "kind": "choice", "merge": "union",`, "needs a simple or choice collection"},
+		"float value":       {`"value": false`, `"value": 1.5`, "whole number"},
+		"bad platform":      {`"platforms": "linux"`, `"platforms": "plan9"`, "unknown platform"},
+		"nested template":   {`"kind": "integer", "min"`, `"kind": "integer", "instanceTemplateId": "a", "min"`, "top-level"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			data := strings.Replace(validFile, tc.old, tc.new, 1)
+			if data == validFile {
+				t.Fatal("replacement did not apply")
+			}
+			_, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(data)}}, "c/*.json")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCatalogWith(t *testing.T) {
+	base := Builtin()
+	n := base.Len()
+	d := &Definition{ID: "custom_setting", Kind: KindInteger}
+	ext, err := base.With([]*Definition{d}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Len() != n || ext.Len() != n+1 {
+		t.Fatalf("With changed the original or missed the definition: %d %d", base.Len(), ext.Len())
+	}
+	// The same id with different contents is refused.
+	_, err = ext.With([]*Definition{{ID: "custom_setting", Kind: KindString}}, nil)
+	var de *DefinitionError
+	if !errors.As(err, &de) || de.ID != "custom_setting" {
+		t.Fatalf("err = %v", err)
+	}
+	// Identical contents are accepted.
+	if _, err := ext.With([]*Definition{{ID: "custom_setting", Kind: KindInteger}}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFlagSets(t *testing.T) {
+	p, err := ParsePlatforms("macOS,linux")
+	if err != nil || p != PlatformMacOS|PlatformLinux || p.String() != "macOS,linux" {
+		t.Fatalf("%v %v %q", p, err, p.String())
+	}
+	tech, err := ParseTechnologies("microsoftSense, MDM")
+	if err != nil || tech.String() != "mdm,microsoftSense" || !tech.Has(TechnologyMicrosoftSense) {
+		t.Fatalf("%v %v", tech, err)
+	}
+	var fe *FlagError
+	if _, err := ParseTechnologies("mdm,sense"); !errors.As(err, &fe) || fe.Name != "sense" {
+		t.Fatalf("err = %v", err)
+	}
+	if Platforms(1<<20).String() != "1048576" || Platforms(1<<20).Valid() {
+		t.Fatal("undeclared bits must survive String and fail Valid")
+	}
+	if p, err := ParsePlatforms(""); err != nil || p != 0 {
+		t.Fatal("empty list")
+	}
+}
