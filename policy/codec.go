@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -185,9 +184,10 @@ func (d *decoder) boolean(o *object, key string) bool {
 	return false
 }
 
-// int32 takes a member that holds a whole number in the range of a Graph
-// Int32.
-func (d *decoder) int32(o *object, key string) int64 {
+// integer takes a member that holds a whole number. Graph declares
+// integer setting values as Int32, but the service's own definitions bound
+// some of them up to 4294967295, so any 64-bit integer is accepted.
+func (d *decoder) integer(o *object, key string) int64 {
 	raw, ok := o.take(key)
 	if !ok || isNull(raw) || d.failed() {
 		return 0
@@ -197,8 +197,8 @@ func (d *decoder) int32(o *object, key string) int64 {
 		return 0
 	}
 	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
-		d.failAt(key, fmt.Sprintf("%s is not a 32-bit integer", raw), nil)
+	if err != nil {
+		d.failAt(key, fmt.Sprintf("%s is not a whole number in the 64-bit range", raw), nil)
 		return 0
 	}
 	return n
@@ -307,7 +307,7 @@ func (d *decoder) policy(raw []byte) *Policy {
 	p.CreatedDateTime = d.timestamp(o, "createdDateTime")
 	p.LastModifiedDateTime = d.timestamp(o, "lastModifiedDateTime")
 	p.CreationSource = d.str(o, "creationSource")
-	p.SettingCount = int(d.int32(o, "settingCount"))
+	p.SettingCount = int(d.integer(o, "settingCount"))
 	if settings := d.array(o, "settings"); settings != nil {
 		d.key("settings")
 		p.Settings = make([]*Setting, len(settings))
@@ -500,7 +500,7 @@ func (d *decoder) simpleValue(raw []byte) *SimpleValue {
 	v := &SimpleValue{raw: o, Type: vt}
 	switch vt {
 	case ValueInteger:
-		v.Integer = d.int32(o, "value")
+		v.Integer = d.integer(o, "value")
 	default:
 		v.Text = d.str(o, "value")
 	}
