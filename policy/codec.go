@@ -107,15 +107,15 @@ func prepare(data []byte) (body []byte, bom bool, err error) {
 		data, bom = data[len(utf8BOM):], true
 	}
 	data = bytes.TrimFunc(data, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
+	if len(data) == 0 {
+		return nil, false, &DecodeError{Reason: "empty input"}
+	}
 	if !json.Valid(data) {
 		var v any
 		err := json.Unmarshal(data, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return nil, false, &DecodeError{Reason: fmt.Sprintf("invalid JSON at offset %d: %v", se.Offset, se), Err: err}
-		}
-		if len(data) == 0 {
-			return nil, false, &DecodeError{Reason: "empty input"}
 		}
 		return nil, false, &DecodeError{Reason: "invalid JSON", Err: err}
 	}
