@@ -139,3 +139,57 @@ func TestFlagSets(t *testing.T) {
 		t.Fatal("empty list")
 	}
 }
+
+// A child that depends on several options of one choice (Graph lists each
+// in dependentOn) is one definition shared by those options.
+func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
+	const file = `{
+ "template": {"id": "t_1", "platforms": "windows10", "technologies": "mdm"},
+ "settings": [
+  {"id": "r", "kind": "choice", "options": [
+    {"itemId": "r_off", "value": 0},
+    {"itemId": "r_block", "value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]},
+    {"itemId": "r_audit", "value": 2, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}]}
+ ]}`
+	c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(file)}}, "c/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := c.Definition("r")
+	excl, ok := c.Definition("r_excl")
+	if !ok {
+		t.Fatal("shared child not indexed")
+	}
+	block, _ := r.Option("r_block")
+	audit, _ := r.Option("r_audit")
+	if block.Children[0] != excl || audit.Children[0] != excl {
+		t.Fatal("the options do not share one definition")
+	}
+	if p, opt := excl.Parent(); p != r || opt != "r_block" {
+		t.Fatalf("Parent = %v %q, want r and its first option", p, opt)
+	}
+
+	bad := map[string]string{
+		"different contents": strings.Replace(file, `"maxCount": 3}]}]}`, `"maxCount": 4}]}]}`, 1),
+		"twice under one option": strings.Replace(file,
+			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`,
+			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}, {"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`, 1),
+	}
+	for name, data := range bad {
+		t.Run(name, func(t *testing.T) {
+			if data == file {
+				t.Fatal("replacement did not apply")
+			}
+			_, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(data)}}, "c/*.json")
+			if err == nil || !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("err = %v, want a repeated child", err)
+			}
+		})
+	}
+	groupTwice := `{"template": {"id": "t_1"}, "settings": [{"id": "g", "kind": "group", "children": [
+	  {"id": "g_a", "kind": "string"}, {"id": "g_a", "kind": "string"}]}]}`
+	if _, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(groupTwice)}}, "c/*.json"); err == nil ||
+		!strings.Contains(err.Error(), "appears twice") {
+		t.Fatalf("group child twice: err = %v", err)
+	}
+}
