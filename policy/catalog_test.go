@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -140,10 +141,7 @@ func TestFlagSets(t *testing.T) {
 	}
 }
 
-// A child that depends on several options of one choice (Graph lists each
-// in dependentOn) is one definition shared by those options.
-func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
-	const file = `{
+const sharedChildFile = `{
  "template": {"id": "t_1", "platforms": "windows10", "technologies": "mdm"},
  "settings": [
   {"id": "r", "kind": "choice", "options": [
@@ -151,7 +149,11 @@ func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
     {"itemId": "r_block", "value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]},
     {"itemId": "r_audit", "value": 2, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}]}
  ]}`
-	c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(file)}}, "c/*.json")
+
+// A child that depends on several options of one choice (Graph lists each
+// in dependentOn) is one definition shared by those options.
+func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
+	c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(sharedChildFile)}}, "c/*.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,14 +172,14 @@ func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
 	}
 
 	bad := map[string]string{
-		"different contents": strings.Replace(file, `"maxCount": 3}]}]}`, `"maxCount": 4}]}]}`, 1),
-		"twice under one option": strings.Replace(file,
+		"different contents": strings.Replace(sharedChildFile, `"maxCount": 3}]}]}`, `"maxCount": 4}]}]}`, 1),
+		"twice under one option": strings.Replace(sharedChildFile,
 			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`,
 			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}, {"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`, 1),
 	}
 	for name, data := range bad {
 		t.Run(name, func(t *testing.T) {
-			if data == file {
+			if data == sharedChildFile {
 				t.Fatal("replacement did not apply")
 			}
 			_, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(data)}}, "c/*.json")
@@ -192,4 +194,32 @@ func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
 		!strings.Contains(err.Error(), "appears twice") {
 		t.Fatalf("group child twice: err = %v", err)
 	}
+}
+
+// FuzzLoadCatalog: any input either loads into a consistent catalog or is
+// refused with an error; it never panics.
+func FuzzLoadCatalog(f *testing.F) {
+	f.Add([]byte(validFile))
+	f.Add([]byte(sharedChildFile))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: data}}, "c/*.json")
+		if err != nil {
+			return
+		}
+		for d := range c.Definitions() {
+			p, opt := d.Parent()
+			if p == nil {
+				continue
+			}
+			if got, ok := p.Child(d.ID); !ok || got != d {
+				t.Fatalf("%s: its parent %s does not list it", d.ID, p.ID)
+			}
+			if opt != "" {
+				o, ok := p.Option(opt)
+				if !ok || !slices.Contains(o.Children, d) {
+					t.Fatalf("%s: not under option %s of %s", d.ID, opt, p.ID)
+				}
+			}
+		}
+	})
 }
