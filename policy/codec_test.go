@@ -47,7 +47,7 @@ func TestCodecKeepsNullAbsentAndSpelling(t *testing.T) {
 	p := roundTrip(t, in)
 	out, _ := EncodeGraph(p)
 	for _, want := range []string{
-		`"technologies":"microsoftSense,mdm"`,           // input order of the flag list
+		`"technologies":"microsoftSense,mdm"`,              // input order of the flag list
 		`"createdDateTime":"2025-01-02T03:04:05.1230000Z"`, // input spelling of the time
 		`"description":null`, `"lastModifiedDateTime":null`, `"roleScopeTagIds":[]`,
 		`"settingInstanceTemplateReference":null`, `"templateDisplayName":null`,

@@ -47,7 +47,9 @@ func TestValidateProblems(t *testing.T) {
 		{"option of another setting", func() *Policy { return avPolicy(Choice(def+"cloudblocklevel", def+"allowrealtimemonitoring_1")) }, ReasonUnknownOption, "settings[1].settingInstance.choiceSettingValue.value"},
 		{"integer above max", func() *Policy { return avPolicy(Integer(def+"avgcpuloadfactor", 101)) }, ReasonOutOfRange, "settings[1].settingInstance.simpleSettingValue.value"},
 		{"integer below min", func() *Policy { return avPolicy(Integer(def+"cloudextendedtimeout", -1)) }, ReasonOutOfRange, "settings[1].settingInstance.simpleSettingValue.value"},
-		{"duplicate setting", func() *Policy { return avPolicy(Choice(def+"allowrealtimemonitoring", def+"allowrealtimemonitoring_0")) }, ReasonDuplicateSetting, "settings[1].settingInstance"},
+		{"duplicate setting", func() *Policy {
+			return avPolicy(Choice(def+"allowrealtimemonitoring", def+"allowrealtimemonitoring_0"))
+		}, ReasonDuplicateSetting, "settings[1].settingInstance"},
 		{"duplicate setting id", func() *Policy {
 			p := avPolicy(Integer(def+"avgcpuloadfactor", 5))
 			p.Settings[1].ID = p.Settings[0].ID
