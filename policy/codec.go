@@ -22,6 +22,7 @@ type DecodeError struct {
 	Err error
 }
 
+// Error returns "policy: decode <path>: <reason>".
 func (e *DecodeError) Error() string {
 	if e.Path == "" {
 		return "policy: decode: " + e.Reason
@@ -40,6 +41,7 @@ type EncodeError struct {
 	Reason string
 }
 
+// Error returns "policy: encode <path>: <reason>".
 func (e *EncodeError) Error() string {
 	return "policy: encode " + e.Path + ": " + e.Reason
 }

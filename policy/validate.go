@@ -89,6 +89,7 @@ type Problem struct {
 	Detail string
 }
 
+// String returns "<path> (<setting>): <reason>: <detail>".
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.Path)
@@ -111,6 +112,7 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Error names the policy and lists every problem, one per line.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "policy %q is invalid: %d problem", e.Policy, len(e.Problems))
