@@ -165,10 +165,12 @@ func (c *Catalog) addDefinition(d *Definition, parent *Definition, option string
 	d.parent, d.parentOption = parent, option
 	c.defs[d.ID] = d
 	for _, o := range d.Options {
-		for _, ch := range o.Children {
+		for j, ch := range o.Children {
 			if err := c.addDefinition(ch, d, o.ItemID); err != nil {
 				return err
 			}
+			// A child listed under several options is one definition.
+			o.Children[j] = c.defs[ch.ID]
 		}
 	}
 	for _, ch := range d.Children {
@@ -306,14 +308,44 @@ func checkDefinition(d *Definition) error {
 			return bad("merge %s needs a group", d.Merge)
 		}
 	}
-	ids := make(map[string]bool)
-	return d.walk(func(x *Definition) error {
-		if x != d && ids[x.ID] {
-			return bad("child %q appears twice", x.ID)
+	// An id names one definition in a tree. The one exception is Graph's:
+	// a child may depend on several options of the same choice (the attack
+	// surface reduction per-rule exclusions live under block, audit and
+	// warn); it is then listed under each of them with the same contents.
+	type place struct {
+		def    *Definition
+		parent *Definition
+		option string
+	}
+	placed := map[string]place{d.ID: {def: d}}
+	var visit func(x *Definition) error
+	visit = func(x *Definition) error {
+		add := func(c *Definition, option string) error {
+			if prev, ok := placed[c.ID]; ok {
+				if prev.parent == x && prev.option != "" && option != "" &&
+					prev.option != option && sameDefinition(prev.def, c) {
+					return nil
+				}
+				return bad("child %q appears twice", c.ID)
+			}
+			placed[c.ID] = place{def: c, parent: x, option: option}
+			return visit(c)
 		}
-		ids[x.ID] = true
+		for _, o := range x.Options {
+			for _, c := range o.Children {
+				if err := add(c, o.ItemID); err != nil {
+					return err
+				}
+			}
+		}
+		for _, c := range x.Children {
+			if err := add(c, ""); err != nil {
+				return err
+			}
+		}
 		return nil
-	})
+	}
+	return visit(d)
 }
 
 // sameDefinition reports whether two definitions with the same id have the

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -138,4 +139,87 @@ func TestFlagSets(t *testing.T) {
 	if p, err := ParsePlatforms(""); err != nil || p != 0 {
 		t.Fatal("empty list")
 	}
+}
+
+const sharedChildFile = `{
+ "template": {"id": "t_1", "platforms": "windows10", "technologies": "mdm"},
+ "settings": [
+  {"id": "r", "kind": "choice", "options": [
+    {"itemId": "r_off", "value": 0},
+    {"itemId": "r_block", "value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]},
+    {"itemId": "r_audit", "value": 2, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}]}
+ ]}`
+
+// A child that depends on several options of one choice (Graph lists each
+// in dependentOn) is one definition shared by those options.
+func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
+	c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(sharedChildFile)}}, "c/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := c.Definition("r")
+	excl, ok := c.Definition("r_excl")
+	if !ok {
+		t.Fatal("shared child not indexed")
+	}
+	block, _ := r.Option("r_block")
+	audit, _ := r.Option("r_audit")
+	if block.Children[0] != excl || audit.Children[0] != excl {
+		t.Fatal("the options do not share one definition")
+	}
+	if p, opt := excl.Parent(); p != r || opt != "r_block" {
+		t.Fatalf("Parent = %v %q, want r and its first option", p, opt)
+	}
+
+	bad := map[string]string{
+		"different contents": strings.Replace(sharedChildFile, `"maxCount": 3}]}]}`, `"maxCount": 4}]}]}`, 1),
+		"twice under one option": strings.Replace(sharedChildFile,
+			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`,
+			`"value": 1, "children": [{"id": "r_excl", "kind": "stringCollection", "maxCount": 3}, {"id": "r_excl", "kind": "stringCollection", "maxCount": 3}]}`, 1),
+	}
+	for name, data := range bad {
+		t.Run(name, func(t *testing.T) {
+			if data == sharedChildFile {
+				t.Fatal("replacement did not apply")
+			}
+			_, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(data)}}, "c/*.json")
+			if err == nil || !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("err = %v, want a repeated child", err)
+			}
+		})
+	}
+	groupTwice := `{"template": {"id": "t_1"}, "settings": [{"id": "g", "kind": "group", "children": [
+	  {"id": "g_a", "kind": "string"}, {"id": "g_a", "kind": "string"}]}]}`
+	if _, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(groupTwice)}}, "c/*.json"); err == nil ||
+		!strings.Contains(err.Error(), "appears twice") {
+		t.Fatalf("group child twice: err = %v", err)
+	}
+}
+
+// FuzzLoadCatalog: any input either loads into a consistent catalog or is
+// refused with an error; it never panics.
+func FuzzLoadCatalog(f *testing.F) {
+	f.Add([]byte(validFile))
+	f.Add([]byte(sharedChildFile))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: data}}, "c/*.json")
+		if err != nil {
+			return
+		}
+		for d := range c.Definitions() {
+			p, opt := d.Parent()
+			if p == nil {
+				continue
+			}
+			if got, ok := p.Child(d.ID); !ok || got != d {
+				t.Fatalf("%s: its parent %s does not list it", d.ID, p.ID)
+			}
+			if opt != "" {
+				o, ok := p.Option(opt)
+				if !ok || !slices.Contains(o.Children, d) {
+					t.Fatalf("%s: not under option %s of %s", d.ID, opt, p.ID)
+				}
+			}
+		}
+	})
 }

@@ -48,6 +48,10 @@ import (
 // "key" (the Location), "tamperProtected", "unsupportedIn" (a list of
 // Variants), "merge" (a Merge), and, on top-level settings only,
 // "instanceTemplateId" and "valueTemplateId". Unknown keys are an error.
+// A child that exists under several options of one choice (Graph lists
+// each of them in its dependentOn, like the attack surface reduction
+// per-rule exclusions under block, audit and warn) is repeated under each
+// option with the same contents and loads as one shared definition.
 
 type catalogFileJSON struct {
 	Template struct {

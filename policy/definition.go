@@ -206,6 +206,8 @@ type Definition struct {
 
 // Parent returns the definition this one is a child of, and the option
 // ItemID it lives under ("" for a group child); nil for a top-level setting.
+// A child that lives under several options of its parent reports the first;
+// test membership with the parent's Option(itemID).Children.
 func (d *Definition) Parent() (parent *Definition, option string) {
 	return d.parent, d.parentOption
 }
@@ -251,26 +253,6 @@ func (d *Definition) SupportedIn(v Variant) bool {
 
 // String returns the definition id.
 func (d *Definition) String() string { return d.ID }
-
-// walk calls fn for d and every definition below it, depth first.
-func (d *Definition) walk(fn func(*Definition) error) error {
-	if err := fn(d); err != nil {
-		return err
-	}
-	for _, o := range d.Options {
-		for _, c := range o.Children {
-			if err := c.walk(fn); err != nil {
-				return err
-			}
-		}
-	}
-	for _, c := range d.Children {
-		if err := c.walk(fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // DefinitionError reports a setting definition that is not well formed.
 type DefinitionError struct {
