@@ -114,7 +114,7 @@ type rule struct {
 	do   func(*step) error
 }
 
-func states(s ...State) []State        { return s }
+func states(s ...State) []State         { return s }
 func events(e ...EventKind) []EventKind { return e }
 
 // The transition table. Order matters: for a state and an event, the first

@@ -67,7 +67,9 @@ func (s ScopeSetting) String() string {
 }
 
 // Valid reports whether s is a declared setting ("" is ScopeOff).
-func (s ScopeSetting) Valid() bool { return s == "" || s == ScopeOff || s == ScopeAll || s == ScopeTagged }
+func (s ScopeSetting) Valid() bool {
+	return s == "" || s == ScopeOff || s == ScopeAll || s == ScopeTagged
+}
 
 // Enabled reports whether the platform is managed at all.
 func (s ScopeSetting) Enabled() bool { return s == ScopeAll || s == ScopeTagged }

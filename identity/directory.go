@@ -159,7 +159,9 @@ func (d *Directory) Devices() []*Device {
 	for _, o := range d.objects {
 		out = append(out, o.Clone())
 	}
-	slices.SortFunc(out, func(a, b *Device) int { return strings.Compare(strings.ToLower(a.ObjectID), strings.ToLower(b.ObjectID)) })
+	slices.SortFunc(out, func(a, b *Device) int {
+		return strings.Compare(strings.ToLower(a.ObjectID), strings.ToLower(b.ObjectID))
+	})
 	return out
 }
 
