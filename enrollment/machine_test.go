@@ -60,7 +60,7 @@ var guardSetup = map[string]func(t *testing.T, env *enrollment.Env){
 		other := &identity.Device{ObjectID: "o-other", DeviceID: "d-other", Registration: identity.RegistrationSynthetic}
 		env.Directory = newDir(t, identity.WithQuota(1), identity.WithDevices(other))
 	},
-	"the registration is synthetic":                   func(*testing.T, *enrollment.Env) {},
+	"the registration is synthetic":                  func(*testing.T, *enrollment.Env) {},
 	"not yet fully registered, for fullRegistration": func(*testing.T, *enrollment.Env) {},
 }
 
