@@ -244,7 +244,11 @@ func TestEventUpdate(t *testing.T) {
 		f    enrollment.Facts
 		want enrollment.EntraRegistration
 	}{
-		{func() enrollment.Facts { f := enrollment.HealthyFacts(enrollment.PlatformWindows); f.DomainJoined = true; return f }(), enrollment.RegistrationHybridJoined},
+		{func() enrollment.Facts {
+			f := enrollment.HealthyFacts(enrollment.PlatformWindows)
+			f.DomainJoined = true
+			return f
+		}(), enrollment.RegistrationHybridJoined},
 		{enrollment.HealthyFacts(enrollment.PlatformMacOS), enrollment.RegistrationRegistered},
 		{enrollment.HealthyFacts(enrollment.PlatformLinux), enrollment.RegistrationRegistered},
 	} {
