@@ -104,6 +104,9 @@ func (r EntraRegistration) Trust() identity.TrustType {
 	return identity.TrustNone
 }
 
+// MarshalText writes the registration name ("none" for the zero value).
+func (r EntraRegistration) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
 // UnmarshalText reads a registration name.
 func (r *EntraRegistration) UnmarshalText(b []byte) error {
 	v := EntraRegistration(b)
@@ -126,6 +129,14 @@ const (
 // Valid reports whether s is declared ("" is OnboardedViaMDE).
 func (s OnboardingSource) Valid() bool {
 	return s == "" || s == OnboardedViaMDE || s == OnboardedViaDefenderForCloud
+}
+
+// MarshalText writes the source name ("mde" for the zero value).
+func (s OnboardingSource) MarshalText() ([]byte, error) {
+	if s == "" {
+		s = OnboardedViaMDE
+	}
+	return []byte(s), nil
 }
 
 // UnmarshalText reads a source name.
@@ -156,6 +167,14 @@ func (m LanguageMode) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// MarshalText writes the mode ("FullLanguage" for the zero value).
+func (m LanguageMode) MarshalText() ([]byte, error) {
+	if m == "" {
+		m = FullLanguage
+	}
+	return []byte(m), nil
 }
 
 // UnmarshalText reads a language mode.
@@ -206,18 +225,17 @@ type Facts struct {
 // no tags, onboarded directly, PowerShell in FullLanguage mode.
 func HealthyFacts(p Platform) Facts {
 	f := Facts{
-		Platform:           p,
-		EntraRegistration:  RegistrationNone,
-		OnboardedVia:       OnboardedViaMDE,
-		BoardVendorPresent: true,
+		Platform:               p,
+		PowerShellLanguageMode: FullLanguage,
+		EntraRegistration:      RegistrationNone,
+		OnboardedVia:           OnboardedViaMDE,
+		BoardVendorPresent:     true,
 	}
 	switch p {
 	case PlatformWindows:
 		f.OSVersion, f.Edition, f.AgentVersion = "10.0.22631.4460", "Enterprise", "10.8760.22631.4460"
-		f.PowerShellLanguageMode = FullLanguage
 	case PlatformWindowsServer:
 		f.OSVersion, f.Edition, f.AgentVersion = "10.0.20348.2849", "Datacenter", "10.8760.20348.2849"
-		f.PowerShellLanguageMode = FullLanguage
 	case PlatformMacOS:
 		f.OSVersion, f.AgentVersion = "14.7.1", "101.24092.0004"
 	case PlatformLinux:

@@ -424,3 +424,26 @@ func TestEnumValues(t *testing.T) {
 		t.Error("platforms")
 	}
 }
+
+// Regression: enumerations at their zero value encoded as "", which the
+// decoder refuses; they now encode as the value they stand for.
+func TestZeroValuesEncodeAsTheirDefaults(t *testing.T) {
+	for _, p := range []enrollment.Platform{enrollment.PlatformWindows, enrollment.PlatformMacOS, enrollment.PlatformLinux} {
+		f := enrollment.HealthyFacts(p)
+		f.PowerShellLanguageMode, f.OnboardedVia, f.EntraRegistration = "", "", ""
+		out, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back enrollment.Facts
+		if err := json.Unmarshal(out, &back); err != nil || back.PowerShellLanguageMode != enrollment.FullLanguage ||
+			back.OnboardedVia != enrollment.OnboardedViaMDE || back.EntraRegistration != enrollment.RegistrationNone {
+			t.Fatalf("%s: %s → %+v %v", p, out, back, err)
+		}
+	}
+	out, _ := json.Marshal(enrollment.Tenant{})
+	var tn enrollment.Tenant
+	if err := json.Unmarshal(out, &tn); err != nil || tn.Mode != enrollment.ModeCurrent || tn.Scope.Linux != enrollment.ScopeOff {
+		t.Fatalf("%s → %+v %v", out, tn, err)
+	}
+}

@@ -35,6 +35,9 @@ func (m Mode) Valid() bool { return m == "" || m == ModeCurrent || m == ModeLega
 // Legacy reports whether m is ModeLegacy.
 func (m Mode) Legacy() bool { return m == ModeLegacy }
 
+// MarshalText writes the mode name ("current" for the zero value).
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
 // UnmarshalText reads a mode name.
 func (m *Mode) UnmarshalText(b []byte) error {
 	v := Mode(b)
@@ -73,6 +76,9 @@ func (s ScopeSetting) Valid() bool {
 
 // Enabled reports whether the platform is managed at all.
 func (s ScopeSetting) Enabled() bool { return s == ScopeAll || s == ScopeTagged }
+
+// MarshalText writes the setting name ("off" for the zero value).
+func (s ScopeSetting) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // UnmarshalText reads a setting name.
 func (s *ScopeSetting) UnmarshalText(b []byte) error {
