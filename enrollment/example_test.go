@@ -201,3 +201,35 @@ func ExampleState_Accepts() {
 	fmt.Println(enrollment.StateEnrolled.Accepts(enrollment.EventCheckIn), enrollment.StateNotEnrolled.Accepts(enrollment.EventCheckIn))
 	// Output: true false
 }
+
+// Changes merges the directory writes of the transitions of one Handle.
+func ExampleChanges() {
+	_, trs, _ := enrollment.Onboard("device-1", enrollment.Env{Tenant: exampleTenant(), Facts: enrollment.HealthyFacts(enrollment.PlatformWindows)})
+	for _, c := range enrollment.Changes(trs) {
+		fmt.Println(c.Kind, c.Device.DeviceID, c.Device.Registration, c.Device.ManagementType)
+	}
+	// Output: create device-1 synthetic MicrosoftSense
+}
+
+// CheckInDue tells whether an enrolled device should check in.
+func ExampleRecord_CheckInDue() {
+	now := time.Date(2025, 3, 3, 8, 0, 0, 0, time.UTC)
+	rec, _, _ := enrollment.Onboard("device-1", enrollment.Env{Tenant: exampleTenant(), Facts: enrollment.HealthyFacts(enrollment.PlatformWindows), Now: now})
+	fmt.Println(rec.CheckInDue(now.Add(time.Hour)), rec.CheckInDue(now.Add(90*time.Minute)))
+	// Output: false true
+}
+
+// Domain controllers follow the Windows Server scope and their own switch.
+func ExampleScope_For() {
+	s := enrollment.Scope{WindowsServer: enrollment.ScopeTagged, DomainControllers: enrollment.ScopeAll}
+	fmt.Println(s.For(enrollment.PlatformWindowsServer, false), s.For(enrollment.PlatformWindowsServer, true), s.For(enrollment.PlatformLinux, false))
+	// Output: tagged tagged off
+}
+
+// Domain controllers need Windows Server enabled.
+func ExampleTenant_Validate() {
+	t := enrollment.DefaultTenant()
+	t.Scope.DomainControllers = enrollment.ScopeAll
+	fmt.Println(t.Validate())
+	// Output: enrollment: invalid tenant: "scope.domainControllers": domain controllers need Windows Server enabled
+}

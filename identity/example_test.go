@@ -122,3 +122,25 @@ func ExampleDirectory_Check() {
 	fmt.Println(errors.Is(err, identity.ErrDeviceNotFound))
 	// Output: true
 }
+
+// A directory seeded with devices that are already registered.
+func ExampleNewDirectory() {
+	joined := &identity.Device{ObjectID: "o1", DeviceID: "device-1", Registration: identity.RegistrationFull, DeviceTrustType: "AzureAD"}
+	dir, err := identity.NewDirectory(identity.WithQuota(100), identity.WithDevices(joined))
+	fmt.Println(dir.Len(), dir.Quota(), err)
+	// Output: 1 100 <nil>
+}
+
+// SyncTags copies the device tags onto its object.
+func ExampleSyncTags() {
+	d := &identity.Device{ObjectID: "o1", DeviceID: "device-1", Registration: identity.RegistrationSynthetic}
+	cs := identity.SyncTags(d, []string{"MDE-Management"})
+	fmt.Println(cs[0].Kind, cs[0].Device.Tags, identity.SyncTags(cs[0].Device, []string{"MDE-Management"}) == nil)
+	// Output: update [MDE-Management] true
+}
+
+// TrustTypeOf reads a trust type whatever its spelling.
+func ExampleTrustTypeOf() {
+	fmt.Println(identity.TrustTypeOf(&identity.Device{DeviceTrustType: "ServerAd"}))
+	// Output: ServerAD
+}
