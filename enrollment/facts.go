@@ -265,7 +265,7 @@ func (f Facts) Validate() error {
 		return fail("fault", "%d is not a documented enrollment code", int(f.Fault))
 	}
 	if f.Platform.Windows() && f.OSVersion != "" {
-		if v, ok := parseVersion(f.OSVersion); !ok || len(v) < 3 {
+		if v, ok := parseVersion(f.OSVersion); !ok || v.n < 3 {
 			return fail("osVersion", "%q is not a Windows version such as 10.0.22631 or 10.0.22631.4460", f.OSVersion)
 		}
 	}

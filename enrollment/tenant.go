@@ -178,7 +178,7 @@ func (t Tenant) Validate() error {
 	if !t.Mode.Valid() {
 		return fail("mode", fmt.Sprintf("unknown mode %q", string(t.Mode)))
 	}
-	for _, f := range []struct {
+	for _, f := range [...]struct {
 		name string
 		v    ScopeSetting
 	}{

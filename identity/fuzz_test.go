@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -36,7 +37,7 @@ func FuzzCompact(f *testing.F) {
 			t.Fatalf("%d objects vs %d", len(a), len(b))
 		}
 		for i := range a {
-			if !equalDevices(a[i], b[i]) {
+			if !reflect.DeepEqual(a[i], b[i]) {
 				t.Fatalf("object %d: %+v vs %+v", i, a[i], b[i])
 			}
 		}

@@ -298,22 +298,23 @@ func ReplaceSynthetic(synthetic *Device, trust TrustType, at time.Time) ([]Chang
 // joined is true (the flow joined the device to the directory). It returns
 // nil when d already carries the marking.
 func SetManaged(d *Device, m Marking, joined bool) []Change {
-	if d == nil {
+	if d == nil || !m.Valid() {
 		return nil
 	}
-	n := d.Clone()
-	switch m {
-	case MarkManagementType:
+	switch {
+	case m == MarkManagementType && d.ManagementType != ManagementTypeMicrosoftSense:
+		n := d.Clone()
 		n.ManagementType = ManagementTypeMicrosoftSense
-	case MarkSystemLabels:
+		return []Change{{ChangeUpdate, n}}
+	case m == MarkSystemLabels && (!containsFold(d.SystemLabels, LabelMDEManaged) || joined && !containsFold(d.SystemLabels, LabelMDEJoined)):
+		n := d.Clone()
 		if joined {
 			n.SystemLabels = addLabel(n.SystemLabels, LabelMDEJoined)
 		}
 		n.SystemLabels = addLabel(n.SystemLabels, LabelMDEManaged)
-	default:
-		return nil
+		return []Change{{ChangeUpdate, n}}
 	}
-	return updateIfChanged(d, n)
+	return nil
 }
 
 // ClearManaged removes the marks of management by security settings
@@ -326,21 +327,28 @@ func ClearManaged(d *Device, managementType string) []Change {
 	if d == nil {
 		return nil
 	}
-	n := d.Clone()
-	n.SystemLabels = slices.DeleteFunc(n.SystemLabels, func(l string) bool { return strings.EqualFold(l, LabelMDEManaged) })
-	if len(n.SystemLabels) == 0 {
-		n.SystemLabels = nil
+	labelled := containsFold(d.SystemLabels, LabelMDEManaged)
+	retype := (managementType != "" || strings.EqualFold(d.ManagementType, ManagementTypeMicrosoftSense)) && d.ManagementType != managementType
+	if !labelled && !retype {
+		return nil
 	}
-	if managementType != "" || strings.EqualFold(n.ManagementType, ManagementTypeMicrosoftSense) {
+	n := d.Clone()
+	if labelled {
+		n.SystemLabels = slices.DeleteFunc(n.SystemLabels, func(l string) bool { return strings.EqualFold(l, LabelMDEManaged) })
+		if len(n.SystemLabels) == 0 {
+			n.SystemLabels = nil
+		}
+	}
+	if retype {
 		n.ManagementType = managementType
 	}
-	return updateIfChanged(d, n)
+	return []Change{{ChangeUpdate, n}}
 }
 
 // SyncTags sets the device tags of d to tags. It returns nil when they are
 // already equal (same tags in the same order).
 func SyncTags(d *Device, tags []string) []Change {
-	if d == nil {
+	if d == nil || slices.Equal(d.Tags, tags) {
 		return nil
 	}
 	n := d.Clone()
@@ -348,7 +356,7 @@ func SyncTags(d *Device, tags []string) []Change {
 	if len(n.Tags) == 0 {
 		n.Tags = nil
 	}
-	return updateIfChanged(d, n)
+	return []Change{{ChangeUpdate, n}}
 }
 
 // Delete plans the deletion of d. Deleting a device removes it from every
@@ -484,17 +492,4 @@ func addLabel(labels []string, l string) []string {
 		return labels
 	}
 	return append(labels, l)
-}
-
-func updateIfChanged(old, n *Device) []Change {
-	if equalDevices(old, n) {
-		return nil
-	}
-	return []Change{{ChangeUpdate, n}}
-}
-
-func equalDevices(a, b *Device) bool {
-	x, _ := a.MarshalJSON()
-	y, _ := b.MarshalJSON()
-	return string(x) == string(y)
 }

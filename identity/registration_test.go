@@ -2,6 +2,7 @@ package identity
 
 import (
 	"errors"
+	"reflect"
 	"regexp"
 	"slices"
 	"testing"
@@ -55,7 +56,7 @@ func TestRegister(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tc.current != nil && !equalDevices(before, tc.current) {
+			if tc.current != nil && !reflect.DeepEqual(before, tc.current) {
 				t.Error("Register modified its argument")
 			}
 			if tc.kind == "" {
