@@ -19,6 +19,7 @@ type TransitionError struct {
 	Reason string // why no rule applies
 }
 
+// Error says which event was refused in which state, and why.
 func (e *TransitionError) Error() string {
 	s := fmt.Sprintf("enrollment: event %s is not allowed in state %s", e.Event, e.State)
 	if e.Reason != "" {
@@ -38,6 +39,7 @@ type InputError struct {
 	Reason string
 }
 
+// Error names the input, the key at fault and the reason.
 func (e *InputError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("enrollment: invalid %s: %s", e.What, e.Reason)

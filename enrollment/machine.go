@@ -84,6 +84,8 @@ type Record struct {
 	LastCheckIn time.Time
 	NextCheckIn time.Time
 
+	// History holds every transition, oldest first. It grows with each
+	// one; a caller that keeps transitions elsewhere may trim it.
 	History []Transition
 }
 
@@ -246,6 +248,8 @@ type pendingView struct {
 	changes []identity.Change
 }
 
+// Lookup finds the device in the pending changes, newest first, then in
+// the base directory.
 func (p *pendingView) Lookup(deviceID string) (*identity.Device, bool) {
 	for i := len(p.changes) - 1; i >= 0; i-- {
 		c := p.changes[i]
@@ -260,6 +264,7 @@ func (p *pendingView) Lookup(deviceID string) (*identity.Device, bool) {
 	return p.base.Lookup(deviceID)
 }
 
+// Check checks the pending changes followed by changes.
 func (p *pendingView) Check(changes ...identity.Change) error {
 	return p.base.Check(append(slices.Clip(p.changes), changes...)...)
 }

@@ -30,6 +30,7 @@ type ChangeError struct {
 	Detail string
 }
 
+// Error names the sentinel, the change and the detail.
 func (e *ChangeError) Error() string {
 	s := fmt.Sprintf("%v: change %d (%s)", e.Err, e.Index, e.Change)
 	if e.Detail != "" {
@@ -47,6 +48,7 @@ type QuotaError struct {
 	Count int // objects there would be after the changes
 }
 
+// Error gives the quota and the count the changes would reach.
 func (e *QuotaError) Error() string {
 	return fmt.Sprintf("identity: directory quota of %d device objects exceeded: the changes would leave %d", e.Quota, e.Count)
 }

@@ -198,6 +198,7 @@ type LifecycleError struct {
 	Reason   string
 }
 
+// Error names the operation, the device and the reason.
 func (e *LifecycleError) Error() string {
 	return fmt.Sprintf("identity: %s device %q: %s", e.Op, e.DeviceID, e.Reason)
 }
