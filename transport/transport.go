@@ -1,0 +1,138 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/secmgmt/secmgmt/policy"
+	"github.com/secmgmt/secmgmt/report"
+)
+
+// CheckIn is a device's request for its configuration.
+type CheckIn struct {
+	// DeviceID is the device's id, as issued at enrollment.
+	DeviceID string `json:"deviceId"`
+	// ConfigurationVersion is the version of the configuration the device
+	// holds; empty when it holds none.
+	ConfigurationVersion string `json:"configurationVersion,omitempty"`
+}
+
+// CheckInResponse answers a check-in: either the configuration is the one
+// the device holds (NotModified), or Configuration is the new one.
+type CheckInResponse struct {
+	// NotModified reports that the device's configuration is current.
+	NotModified bool `json:"notModified,omitempty"`
+	// Configuration is the device's effective configuration; nil when
+	// NotModified.
+	Configuration *Configuration `json:"configuration,omitempty"`
+	// NextCheckIn is when the device should check in again.
+	NextCheckIn time.Time `json:"nextCheckIn"`
+}
+
+// Configuration is an effective configuration as delivered to a device: the
+// merged settings of every policy assigned to it, without the settings
+// withheld because of a conflict.
+type Configuration struct {
+	// Version identifies the content; equal content has an equal version.
+	Version string `json:"version"`
+	// Platform is the device platform the configuration was built for.
+	Platform policy.DevicePlatform `json:"platform"`
+	// Settings are the delivered setting instances (Graph setting-instance
+	// JSON).
+	Settings []*policy.SettingInstance `json:"settings"`
+	// Policies are the policies that contributed, for the device's own
+	// reporting.
+	Policies []PolicyRef `json:"policies,omitempty"`
+}
+
+// PolicyRef names a policy that contributed to a configuration.
+type PolicyRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// StatusReport is a device's account of applying one configuration: a
+// result per delivered setting. The service attributes each result to the
+// policies the setting came from.
+//
+// Reports are idempotent: the same (DeviceID, ReportID) delivered twice
+// counts once.
+type StatusReport struct {
+	DeviceID string `json:"deviceId"`
+	// ReportID is chosen by the device, unique per report; a retry reuses it.
+	ReportID string `json:"reportId"`
+	// ConfigurationVersion is the version the results are for.
+	ConfigurationVersion string `json:"configurationVersion"`
+	// Results holds one entry per delivered top-level setting (or per child
+	// of a setting whose children merge on their own, such as an attack
+	// surface reduction rule).
+	Results []SettingResult `json:"results"`
+}
+
+// SettingResult is the outcome of applying one setting on the device.
+type SettingResult struct {
+	// SettingID is the setting definition id.
+	SettingID string `json:"settingId"`
+	// Status is succeeded, error or notApplicable.
+	Status report.Status `json:"status"`
+	// ErrorCode and Message describe an error.
+	ErrorCode int    `json:"errorCode,omitempty"`
+	Message   string `json:"message,omitempty"`
+	// Value is the value in effect on the device after applying, in the
+	// device's own terms (a tamper-protected setting may keep its old value
+	// although the change reported success).
+	Value string `json:"value,omitempty"`
+}
+
+// Credential authenticates a device: issued at enrollment, revoked when the
+// device is offboarded or deleted.
+type Credential struct {
+	DeviceID string `json:"deviceId"`
+	Secret   string `json:"secret"`
+}
+
+// Transport is the device side's view of the service: what an agent calls.
+// A Transport is bound to one device's credential. Implementations are safe
+// for concurrent use.
+type Transport interface {
+	// CheckIn asks for the device's configuration.
+	CheckIn(ctx context.Context, req CheckIn) (*CheckInResponse, error)
+	// ReportStatus delivers the device's results.
+	ReportStatus(ctx context.Context, rep StatusReport) error
+}
+
+// Server is the service side: what a transport delivers device requests to.
+// The root package's Service implements it. Implementations are safe for
+// concurrent use.
+type Server interface {
+	// Authenticate checks a device's credential; it returns an error
+	// wrapping ErrUnauthenticated (unknown device or wrong secret) or
+	// ErrRevoked (offboarded or deleted device).
+	Authenticate(ctx context.Context, cred Credential) error
+	// CheckIn answers an authenticated device's check-in.
+	CheckIn(ctx context.Context, req CheckIn) (*CheckInResponse, error)
+	// ReportStatus records an authenticated device's report.
+	ReportStatus(ctx context.Context, rep StatusReport) error
+}
+
+// Errors a transport or a server returns; use errors.Is. Servers wrap them
+// with detail.
+var (
+	// ErrUnauthenticated: the credential is missing, unknown or wrong.
+	ErrUnauthenticated = errors.New("transport: unauthenticated")
+	// ErrRevoked: the device was offboarded or deleted.
+	ErrRevoked = errors.New("transport: credential revoked")
+	// ErrForbidden: the device asked for, or reported on, another device.
+	ErrForbidden = errors.New("transport: forbidden")
+	// ErrNotManaged: the device is known but not managed through security
+	// settings management (not enrolled, or managed by MDM).
+	ErrNotManaged = errors.New("transport: device not managed by security settings management")
+	// ErrBadRequest: the request is malformed.
+	ErrBadRequest = errors.New("transport: bad request")
+	// ErrTooLarge: the request is larger than the limit.
+	ErrTooLarge = errors.New("transport: request too large")
+	// ErrStale: a status report is for a configuration version the service
+	// no longer holds for the device; the device should check in.
+	ErrStale = errors.New("transport: stale configuration version")
+)
