@@ -116,6 +116,25 @@ type Server interface {
 	ReportStatus(ctx context.Context, rep StatusReport) error
 }
 
+// SyncServer is implemented by servers that can ask a device to check in
+// now (the portal's "policy sync").
+type SyncServer interface {
+	Server
+	// WaitSync returns nil when a policy sync is requested for the device
+	// (or one was requested since its last check-in), or ctx's error when ctx
+	// ends first.
+	WaitSync(ctx context.Context, deviceID string) error
+}
+
+// SyncTransport is implemented by transports that carry policy-sync
+// requests to the device; an agent waits on it between check-ins.
+type SyncTransport interface {
+	Transport
+	// WaitSync returns nil when the service asks the device to check in now,
+	// or ctx's error when ctx ends first.
+	WaitSync(ctx context.Context) error
+}
+
 // Errors a transport or a server returns; use errors.Is. Servers wrap them
 // with detail.
 var (
