@@ -15,6 +15,7 @@ var orderedSettings = map[string]bool{
 // Merger.
 type defInfo struct {
 	def      *policy.Definition
+	idx      int32 // dense index, for per-run tables
 	idHash   uint64
 	kind     policy.Kind
 	instKind policy.InstanceKind
@@ -52,6 +53,7 @@ func compile(c *policy.Catalog) map[string]*defInfo {
 		}
 		di := &defInfo{
 			def:       d,
+			idx:       int32(len(defs)),
 			idHash:    hashString(hashK0, d.ID),
 			kind:      d.Kind,
 			instKind:  instanceKinds[d.Kind],

@@ -38,10 +38,10 @@ type mergeCase struct {
 	Resolver         string            `json:"resolver"`
 	Error            string            `json:"error"`
 	Expect           struct {
-		Effective map[string]json.RawMessage       `json:"effective"`
-		Absent    []string                         `json:"absent"`
-		Outcomes  map[string]map[string]string     `json:"outcomes"`
-		Others    map[string]map[string][]string   `json:"others"`
+		Effective map[string]json.RawMessage     `json:"effective"`
+		Absent    []string                       `json:"absent"`
+		Outcomes  map[string]map[string]string   `json:"outcomes"`
+		Others    map[string]map[string][]string `json:"others"`
 		Warnings  []struct {
 			Kind     string   `json:"kind"`
 			Policies []string `json:"policies"`
@@ -172,8 +172,8 @@ func runMergeCase(t *testing.T, c *mergeCase) {
 				t.Errorf("others %s/%s: no outcome", pid, sid)
 				continue
 			}
-			if !slices.Equal(o.Others, want) && !(len(o.Others) == 0 && len(want) == 0) {
-				t.Errorf("others %s/%s = %v, want %v", pid, sid, o.Others, want)
+			if got := o.Others(); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Errorf("others %s/%s = %v, want %v", pid, sid, got, want)
 			}
 		}
 	}
@@ -214,21 +214,22 @@ func checkInvariants(t *testing.T, m *conflict.Merger, dev conflict.Device, pols
 	if !reflect.DeepEqual(normalize(t, again.Flatten()), normalize(t, res.Flatten())) {
 		t.Errorf("effective configuration depends on input order")
 	}
-	if len(again.Outcomes) != len(res.Outcomes) {
+	if len(again.Outcomes()) != len(res.Outcomes()) {
 		t.Fatalf("outcomes depend on input order")
 	}
-	for i := range res.Outcomes {
-		a, b := res.Outcomes[i], again.Outcomes[i]
-		if a.PolicyID != b.PolicyID || a.SettingID != b.SettingID || a.Reason != b.Reason || !slices.Equal(a.Others, b.Others) {
+	for i := range res.Outcomes() {
+		a, b := res.Outcomes()[i], again.Outcomes()[i]
+		if a.PolicyID != b.PolicyID || a.SettingID != b.SettingID || a.Reason != b.Reason || !slices.Equal(a.Sources, b.Sources) {
 			t.Errorf("outcome %d depends on input order: %+v vs %+v", i, a, b)
 		}
 	}
-	for _, o := range res.Outcomes {
+	for _, o := range res.Outcomes() {
 		if !o.Outcome.Valid() || o.Reason.Outcome() != o.Outcome {
 			t.Errorf("outcome %s/%s: %s with reason %s", o.PolicyID, o.SettingID, o.Outcome, o.Reason)
 		}
-		if !sort.StringsAreSorted(o.Others) || slices.Contains(o.Others, o.PolicyID) {
-			t.Errorf("outcome %s/%s: others %v", o.PolicyID, o.SettingID, o.Others)
+		if !sort.StringsAreSorted(o.Sources) || slices.Contains(o.Others(), o.PolicyID) ||
+			slices.Contains(o.Sources, o.PolicyID) == (o.Reason == conflict.ReasonNotDeliverable) {
+			t.Errorf("outcome %s/%s: sources %v", o.PolicyID, o.SettingID, o.Sources)
 		}
 		_, delivered := res.Setting(o.SettingID)
 		if o.Outcome == conflict.OutcomeSucceeded && !delivered {

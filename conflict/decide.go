@@ -196,6 +196,27 @@ func unionKey(sv *policy.SimpleValue, fold bool) string {
 // foldEqual reports whether a and b have the same upper case, rune by rune,
 // as strings.ToUpper(a) == strings.ToUpper(b) but without allocating.
 func foldEqual(a, b string) bool {
+	// ASCII fast path: most paths, extensions and process names are.
+	i := 0
+	for ; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			break
+		}
+		if ca == cb {
+			continue
+		}
+		if 'a' <= ca && ca <= 'z' {
+			ca -= 'a' - 'A'
+		}
+		if 'a' <= cb && cb <= 'z' {
+			cb -= 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	a, b = a[i:], b[i:]
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)

@@ -66,7 +66,7 @@ func Explain(res *Result, settingID string) (*Explanation, bool) {
 		e.Merge = u.def.Merge
 	}
 	for _, o := range u.outcomes {
-		out := &res.Outcomes[o]
+		out := res.outcome(o)
 		p, _ := res.Policy(out.PolicyID)
 		e.Sources = append(e.Sources, ExplainedSource{PolicyID: p.ID, PolicyName: p.Name,
 			Value: out.Value, Display: res.FormatValue(out.Value), Outcome: out.Outcome, Reason: out.Reason})

@@ -30,8 +30,8 @@ func (res *Result) key(settingID string) (int, bool) {
 func (res *Result) Outcome(policyID, settingID string) (SettingOutcome, bool) {
 	if i, ok := res.index[settingID]; ok {
 		for _, o := range res.units[i].outcomes {
-			if res.Outcomes[o].PolicyID == policyID {
-				return res.Outcomes[o], true
+			if res.Policies[res.recs[o].pol].ID == policyID {
+				return res.outcome(o), true
 			}
 		}
 	}
@@ -40,7 +40,7 @@ func (res *Result) Outcome(policyID, settingID string) (SettingOutcome, bool) {
 		return SettingOutcome{}, false
 	}
 	for _, o := range res.units[i].outcomes {
-		if out := res.Outcomes[o]; out.PolicyID == policyID && (out.SettingID == settingID || contains(out.Value, settingID)) {
+		if out := res.outcome(o); out.PolicyID == policyID && (out.SettingID == settingID || contains(out.Value, settingID)) {
 			return out, true
 		}
 	}
@@ -63,7 +63,7 @@ func contains(inst *policy.SettingInstance, settingID string) bool {
 // PolicyOutcomes yields the outcomes of one policy in document order.
 func (res *Result) PolicyOutcomes(policyID string) iter.Seq[SettingOutcome] {
 	return func(yield func(SettingOutcome) bool) {
-		for _, o := range res.Outcomes {
+		for _, o := range res.Outcomes() {
 			if o.PolicyID == policyID && !yield(o) {
 				return
 			}
@@ -74,7 +74,7 @@ func (res *Result) PolicyOutcomes(policyID string) iter.Seq[SettingOutcome] {
 // Conflicts yields the outcomes that are conflicts, in Outcomes order.
 func (res *Result) Conflicts() iter.Seq[SettingOutcome] {
 	return func(yield func(SettingOutcome) bool) {
-		for _, o := range res.Outcomes {
+		for _, o := range res.Outcomes() {
 			if o.Outcome == OutcomeConflict && !yield(o) {
 				return
 			}

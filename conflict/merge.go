@@ -119,7 +119,8 @@ type run struct {
 	pols    []*policy.Policy // sorted by id
 	support []policy.Support // per policy, in pols order
 
-	unitIndex map[string]int32
+	unitIndex map[string]int32 // keys the catalog does not know
+	unitOf    []int32          // defInfo.idx → unit + 1; 0: none yet
 	units     []unit
 	slots     []slot
 	order     []int32 // slot indices grouped by unit (counting sort)
@@ -162,6 +163,11 @@ type pathSeg struct {
 
 func (r *run) release(m *Merger) {
 	clear(r.unitIndex)
+	for _, u := range r.units {
+		if u.di != nil && int(u.di.idx) < len(r.unitOf) {
+			r.unitOf[u.di.idx] = 0
+		}
+	}
 	clear(r.units)
 	clear(r.slots)
 	clear(r.pols)
@@ -263,15 +269,23 @@ func (r *run) pop()                         { r.path = r.path[:len(r.path)-1] }
 
 // unitFor returns the unit of a setting key, creating it.
 func (r *run) unitFor(key string, di *defInfo, parent int32) int32 {
-	if u, ok := r.unitIndex[key]; ok {
-		if r.units[u].di == nil {
-			r.units[u].di = di
+	if di != nil {
+		if len(r.unitOf) != len(r.m.defs) {
+			r.unitOf = make([]int32, len(r.m.defs))
 		}
+		if u := r.unitOf[di.idx]; u > 0 {
+			return u - 1
+		}
+	} else if u, ok := r.unitIndex[key]; ok {
 		return u
 	}
 	u := int32(len(r.units))
 	r.units = append(r.units, unit{key: key, di: di, parent: parent, lastPol: -1})
-	r.unitIndex[key] = u
+	if di != nil {
+		r.unitOf[di.idx] = u + 1
+	} else {
+		r.unitIndex[key] = u
+	}
 	return u
 }
 

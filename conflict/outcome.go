@@ -112,7 +112,17 @@ func (r Reason) String() string { return string(r) }
 
 // Outcome returns the outcome the reason belongs to ("" for an undeclared
 // reason).
-func (r Reason) Outcome() Outcome { return reasonOutcomes[r] }
+func (r Reason) Outcome() Outcome {
+	switch r {
+	case ReasonOnlySource, ReasonEqualValues, ReasonMerged, ReasonAllRules, ReasonResolvedFor:
+		return OutcomeSucceeded
+	case ReasonDifferentValues, ReasonResolvedAgainst:
+		return OutcomeConflict
+	case ReasonNotDeliverable, ReasonPlatform, ReasonOSVersion, ReasonUnsupported:
+		return OutcomeNotApplicable
+	}
+	return ""
+}
 
 // MarshalText writes the reason's name; an undeclared reason is an error.
 func (r Reason) MarshalText() ([]byte, error) {

@@ -3,6 +3,7 @@ package conflict
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"sync"
 	"time"
 
 	"github.com/secmgmt/secmgmt/policy"
@@ -34,18 +35,23 @@ type Result struct {
 	// annotations or the order of list items, so an unchanged
 	// configuration keeps its version.
 	Version string
-	// Outcomes holds one entry per (policy, setting key) pair: policies in
-	// id order, settings in document order. A setting key is a top-level
-	// setting, a child of a group that merges per child, or a child
-	// setting that does not apply to the device (it is dropped from its
-	// parent's value and reported notApplicable on its own).
-	Outcomes []SettingOutcome
 	// Warnings are device-side warnings (contradicting firewall rules).
 	Warnings []Warning
 
+	recs  []outcomeRec
 	units []unitRecord
 	index map[string]int // unit key → units index
 	defs  map[string]*defInfo
+
+	once     sync.Once
+	outcomes []SettingOutcome
+}
+
+// outcomeRec is the compact form of a SettingOutcome.
+type outcomeRec struct {
+	pol, unit int32
+	reason    Reason
+	inst      *policy.SettingInstance
 }
 
 // PolicyInfo describes one policy of a merge.
@@ -67,16 +73,30 @@ type SettingOutcome struct {
 	SettingID string
 	Outcome   Outcome
 	Reason    Reason
-	// Others are the ids of the other policies that configure the same
-	// setting key and are delivered to the device, sorted. A conflict's
-	// sources are the policy and its Others.
-	Others []string
+	// Sources are the ids of the policies that configure the same setting
+	// key and are delivered to the device, sorted; the policy itself is
+	// one of them unless it is not delivered. The slice is shared between
+	// the outcomes of one key: read only. Others leaves the policy out.
+	Sources []string
 	// Value is the policy's value for the key, less the children that do
 	// not apply to the device. Read only.
 	Value *policy.SettingInstance
 	// Definition is the setting's definition; nil only for a setting of a
 	// policy that is not delivered and that the catalog does not know.
 	Definition *policy.Definition
+}
+
+// Others returns the ids of the other policies that configure the same
+// setting key and are delivered to the device, sorted: the sources of a
+// conflict besides this policy.
+func (o SettingOutcome) Others() []string {
+	var out []string
+	for _, id := range o.Sources {
+		if id != o.PolicyID {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // unitRecord keeps, per setting key, what Explain and the lookups need.
@@ -90,6 +110,41 @@ type unitRecord struct {
 	outcomes  []int32 // indices into Outcomes, in policy id order
 }
 
+// Outcomes returns one entry per (policy, setting key) pair: policies in id
+// order, settings in document order. A setting key is a top-level setting,
+// a child of a group that merges per child, or a child setting that does
+// not apply to the device (it is dropped from its parent's value and
+// reported notApplicable on its own). The slice is built on first use and
+// shared: read only.
+func (res *Result) Outcomes() []SettingOutcome {
+	res.once.Do(func() {
+		srcIDs := make([]string, 0, len(res.recs))
+		unitSrc := make([][]string, len(res.units))
+		for i := range res.units {
+			start := len(srcIDs)
+			for _, o := range res.units[i].outcomes {
+				if rec := &res.recs[o]; rec.reason != ReasonNotDeliverable {
+					srcIDs = append(srcIDs, res.Policies[rec.pol].ID)
+				}
+			}
+			unitSrc[i] = srcIDs[start:len(srcIDs):len(srcIDs)]
+		}
+		outs := make([]SettingOutcome, len(res.recs))
+		for i := range res.recs {
+			rec := &res.recs[i]
+			u := &res.units[rec.unit]
+			outs[i] = SettingOutcome{PolicyID: res.Policies[rec.pol].ID, SettingID: u.key,
+				Outcome: rec.reason.Outcome(), Reason: rec.reason, Sources: unitSrc[rec.unit],
+				Value: rec.inst, Definition: u.def}
+		}
+		res.outcomes = outs
+	})
+	return res.outcomes
+}
+
+// outcome returns the i-th outcome.
+func (res *Result) outcome(i int32) SettingOutcome { return res.Outcomes()[i] }
+
 // result builds the Result from the decided units. Everything it returns
 // is freshly allocated or shared with the input policies, never with the
 // run's scratch space.
@@ -101,38 +156,10 @@ func (r *run) result() *Result {
 			LastModified: p.LastModifiedDateTime, Support: r.support[i]}
 	}
 
-	// Others: one shared buffer.
-	total := 0
-	for i := range r.units {
-		u := &r.units[i]
-		n := 0
-		for _, s := range r.sources(u) {
-			if r.slots[s].reason != ReasonNotDeliverable {
-				n++
-			}
-		}
-		total += int(u.n) * n
-	}
-	others := make([]string, 0, total)
-	res.Outcomes = make([]SettingOutcome, len(r.slots))
+	res.recs = make([]outcomeRec, len(r.slots))
 	for i := range r.slots {
 		sl := &r.slots[i]
-		u := &r.units[sl.unit]
-		start := len(others)
-		for _, s := range r.sources(u) {
-			if s != int32(i) && r.slots[s].reason != ReasonNotDeliverable {
-				others = append(others, r.pols[r.slots[s].pol].ID)
-			}
-		}
-		o := SettingOutcome{PolicyID: r.pols[sl.pol].ID, SettingID: u.key,
-			Outcome: sl.reason.Outcome(), Reason: sl.reason, Value: sl.inst}
-		if len(others) > start {
-			o.Others = others[start:len(others):len(others)]
-		}
-		if u.di != nil {
-			o.Definition = u.di.def
-		}
-		res.Outcomes[i] = o
+		res.recs[i] = outcomeRec{pol: sl.pol, unit: sl.unit, reason: sl.reason, inst: sl.inst}
 	}
 
 	// Units, in order of first appearance, and the effective tree.

@@ -73,11 +73,11 @@ func (s *Summaries) AddResult(res *Result) {
 		}
 		c := Conflicting{SettingID: u.key}
 		for _, o := range u.outcomes {
-			out := &res.Outcomes[o]
-			if out.Outcome == OutcomeNotApplicable {
+			rec := &res.recs[o]
+			if rec.reason.Outcome() == OutcomeNotApplicable {
 				continue
 			}
-			p, _ := res.Policy(out.PolicyID)
+			p := res.Policies[rec.pol]
 			c.Policies = append(c.Policies, SettingSource{ID: p.ID, DisplayName: p.Name})
 		}
 		cs = append(cs, c)
