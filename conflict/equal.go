@@ -1,8 +1,6 @@
 package conflict
 
 import (
-	"strings"
-
 	"github.com/secmgmt/secmgmt/policy"
 )
 
@@ -181,13 +179,4 @@ func equalHashedSets(na, nb int, ha, hb func(int) uint64, eq func(i, j int) bool
 		}
 	}
 	return true
-}
-
-// sameText compares two strings exactly, or case-insensitively when fold
-// is set.
-func sameText(a, b string, fold bool) bool {
-	if fold {
-		return strings.EqualFold(a, b)
-	}
-	return a == b
 }
