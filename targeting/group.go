@@ -125,7 +125,9 @@ func NewDynamicGroup(id, displayName, rule string, opts ...Option) (Group, error
 func (g Group) Dynamic() bool { return g.MembershipRule != "" }
 
 // Paused reports whether a dynamic group's rule processing is paused.
-func (g Group) Paused() bool { return g.Dynamic() && g.MembershipRuleProcessingState == ProcessingPaused }
+func (g Group) Paused() bool {
+	return g.Dynamic() && g.MembershipRuleProcessingState == ProcessingPaused
+}
 
 // Rule returns the parsed rule of a dynamic group built by NewDynamicGroup
 // or returned by the Index, and nil otherwise.
