@@ -2,7 +2,6 @@ package targeting
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/secmgmt/secmgmt/identity"
 )
@@ -106,6 +105,3 @@ func intersect(a, b []string) []string {
 	}
 	return out
 }
-
-// lowerKey folds s to lower case the way rule comparisons do.
-func lowerKey(s string) string { return strings.ToLower(s) }
