@@ -138,9 +138,19 @@ func compileTest(n *node) strTest {
 // evalCtx is what the direct form reads: the device, the lower-cased
 // values of its Env when there is one, and the current lambda item.
 type evalCtx struct {
+	dev   *identity.Device
+	env   *Env
+	cache *lowerCache
+	item  string
+}
+
+// lowerCache keeps the lower-cased string values of one device, filled as
+// -match rules ask for them, for a caller that evaluates many rules on the
+// device without an Env.
+type lowerCache struct {
 	dev  *identity.Device
-	env  *Env
-	item string
+	have propMask
+	vals [numProps]string
 }
 
 func (d *dnode) eval(c *evalCtx) bool {
@@ -215,10 +225,17 @@ func (d *dnode) eval(c *evalCtx) bool {
 // lowered returns a pointer to the lower-cased value of property id from
 // the Env, or nil without one; only -match reads it.
 func (c *evalCtx) lowered(id propID) *string {
-	if c.env == nil {
-		return nil
+	switch {
+	case c.env != nil:
+		return &c.env.lower().str[id]
+	case c.cache != nil:
+		if !c.cache.have.has(id) {
+			c.cache.vals[id] = strings.ToLower(stringValue(c.dev, id))
+			c.cache.have |= 1 << id
+		}
+		return &c.cache.vals[id]
 	}
-	return &c.env.lower().str[id]
+	return nil
 }
 
 func (c *evalCtx) memberOf() []string {

@@ -72,7 +72,8 @@ type Index struct {
 	// state of the mutation in progress
 	changes []change
 	dirty   []uint32 // devices whose membership of a group named by a memberOf rule changed
-	want    []uint32 // scratch
+	want    []uint32   // scratch
+	low     lowerCache // lower-cased values of the device being evaluated
 }
 
 type groupState struct {
@@ -234,17 +235,38 @@ func (x *Index) inAny(ds uint32, groups []uint32) bool {
 }
 
 // matches reports whether the rule of group slot gs matches device slot ds.
-func (x *Index) matches(gs, ds uint32) bool {
+// With osAdmitted the caller has already checked the deviceOSType
+// requirement (the rule came from the device's bucket).
+func (x *Index) matches(gs, ds uint32, osAdmitted bool) bool {
 	g := x.groups[gs]
 	if g.memberOf() {
 		return x.inAny(ds, g.refSlots)
 	}
 	dev := x.devices[ds].dev
-	if !g.rule.req.Admits(dev) {
+	if !osAdmitted && !admits(g.rule.req.OSTypes, dev.DeviceOSType) || !admits(g.rule.req.ManagementTypes, dev.ManagementType) {
 		return false
 	}
-	c := evalCtx{dev: dev}
+	if x.low.dev != dev {
+		x.low = lowerCache{dev: dev}
+	}
+	c := evalCtx{dev: dev, cache: &x.low}
 	return g.rule.direct.eval(&c)
+}
+
+// nextCandidate pops the smaller head of two sorted slot lists.
+func nextCandidate(a, b *[]uint32) (uint32, bool) {
+	switch {
+	case len(*a) == 0 && len(*b) == 0:
+		return 0, false
+	case len(*b) == 0 || len(*a) > 0 && (*a)[0] < (*b)[0]:
+		gs := (*a)[0]
+		*a = (*a)[1:]
+		return gs, true
+	default:
+		gs := (*b)[0]
+		*b = (*b)[1:]
+		return gs, true
+	}
 }
 
 // lookupOS returns the rules that require the device's deviceOSType.
@@ -265,15 +287,12 @@ func (x *Index) evaluateAll(ds uint32) {
 	d := &x.devices[ds]
 	want := x.want[:0]
 	a, b := x.plan.anyOS, x.plan.lookupOS(d.dev.DeviceOSType)
-	for len(a) > 0 || len(b) > 0 {
-		var gs uint32
-		switch {
-		case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
-			gs, a = a[0], a[1:]
-		default:
-			gs, b = b[0], b[1:]
+	for {
+		gs, ok := nextCandidate(&a, &b)
+		if !ok {
+			break
 		}
-		if x.matches(gs, ds) {
+		if x.matches(gs, ds, true) {
 			want = append(want, gs)
 		}
 	}
@@ -298,7 +317,7 @@ func (x *Index) evaluateAll(ds uint32) {
 func (x *Index) evaluateGroup(gs uint32) {
 	for ds := range x.devices {
 		if x.devices[ds].live {
-			x.setMember(uint32(ds), gs, x.matches(gs, uint32(ds)))
+			x.setMember(uint32(ds), gs, x.matches(gs, uint32(ds), false))
 		}
 	}
 }
@@ -333,9 +352,24 @@ func (x *Index) UpsertDevice(key string, dev *identity.Device) Delta {
 	if changed == 0 {
 		return x.finish()
 	}
-	for _, gs := range x.plan.rules {
+	// The rules the device may now meet, that read a changed property.
+	a, b := x.plan.anyOS, x.plan.lookupOS(dev.DeviceOSType)
+	for {
+		gs, ok := nextCandidate(&a, &b)
+		if !ok {
+			break
+		}
 		if x.groups[gs].rule.reads&changed != 0 {
-			x.setMember(ds, gs, x.matches(gs, ds))
+			x.setMember(ds, gs, x.matches(gs, ds, true))
+		}
+	}
+	// A device whose platform changed may leave rules of its old platform.
+	if changed.has(propDeviceOSType) {
+		x.want = append(x.want[:0], d.groups...)
+		for _, gs := range x.want {
+			if x.plan.isRule[gs] {
+				x.setMember(ds, gs, x.matches(gs, ds, false))
+			}
 		}
 	}
 	return x.finish()
