@@ -71,7 +71,7 @@ type Index struct {
 
 	// state of the mutation in progress
 	changes []change
-	dirty   []uint32 // devices whose membership of a group named by a memberOf rule changed
+	dirty   []uint32   // devices whose membership of a group named by a memberOf rule changed
 	want    []uint32   // scratch
 	low     lowerCache // lower-cased values of the device being evaluated
 }
