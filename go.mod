@@ -2,4 +2,4 @@ module github.com/secmgmt/secmgmt
 
 go 1.24
 
-require github.com/expr-lang/expr v1.17.8 // indirect
+require github.com/expr-lang/expr v1.17.8

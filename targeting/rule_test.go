@@ -320,3 +320,22 @@ func TestFoldHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestExprTranslation(t *testing.T) {
+	cases := []struct{ rule, want string }{
+		{BenchmarkRule, `(deviceOSType == "windows") && (managementType == "microsoftsense") && ("mde-management" in tags)`},
+		{`device.deviceType -ne "WindowsServer"`, `!(deviceOSType == "windows server")`},
+		{`device.isRooted -eq null -or device.accountEnabled -ne false`, `(isRooted == "") || (!(accountEnabled == "false"))`},
+		{`device.systemLabels -eq null`, `len(systemLabels) == 0`},
+		{`device.systemLabels -notStartsWith "M"`, `!(any(systemLabels, (# != "" && # startsWith "m")))`},
+		{`device.tags -all (_ -in ["A", "b"])`, `all(tags, # in ["a", "b"])`},
+		{`device.displayName -match "^X\d"`, `(displayName != "" && displayName matches "(?i)^X\\d")`},
+		{`device.memberOf -any (group.objectId -in ['G1'])`, `any(memberOf, # in ["g1"])`},
+		{"device.displayName -eq \"tab\there\"", `displayName == "tab\there"`},
+	}
+	for _, c := range cases {
+		if got := exprSource(MustParse(c.rule).root); got != c.want {
+			t.Errorf("%s\n got %s\nwant %s", c.rule, got, c.want)
+		}
+	}
+}
