@@ -26,6 +26,8 @@ const (
 	dAny            // -any (body) over a collection
 	dAll            // -all (body)
 	dMemberOf       // memberOf -any (group.objectId -in [...])
+	dStringEq       // the common shape: a string property -eq a literal
+	dAnyEq          // the common shape: -any (_ -eq literal)
 )
 
 // dnode is one node of the direct form.
@@ -88,6 +90,9 @@ func compileDirect(n *node) *dnode {
 			d.kind = dAll
 		}
 		d.body = compileDirect(n.body)
+		if b := d.body; d.kind == dAny && b.kind == dItem && b.test.op == opEq && !b.neg {
+			d.kind, d.test = dAnyEq, b.test
+		}
 	case nodeCmp:
 		d.prop = n.prop
 		d.neg = n.op.negated()
@@ -105,6 +110,9 @@ func compileDirect(n *node) *dnode {
 			d.kind = dString
 		}
 		d.test = compileTest(n)
+		if d.kind == dString && d.test.op == opEq && !d.neg {
+			d.kind = dStringEq
+		}
 	}
 	return d
 }
@@ -155,6 +163,15 @@ type lowerCache struct {
 
 func (d *dnode) eval(c *evalCtx) bool {
 	switch d.kind {
+	case dStringEq:
+		return equalLower(stringValue(c.dev, d.prop), d.test.lit)
+	case dAnyEq:
+		for _, s := range collectionValue(c.dev, d.prop) {
+			if equalLower(s, d.test.lit) {
+				return true
+			}
+		}
+		return false
 	case dAnd:
 		for _, k := range d.kids {
 			if !k.eval(c) {
