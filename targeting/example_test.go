@@ -207,3 +207,36 @@ func ExampleIndex_UpdateGroup() {
 	// true
 	// [{a linux}]
 }
+
+func ExampleRule_Requirements() {
+	rule := targeting.MustParse(`device.deviceOSType -in ["Windows", "Windows Server"] -and device.managementType -eq "MicrosoftSense" -and device.tags -contains "tier-0"`)
+	q := rule.Requirements()
+	fmt.Println(q.OSTypes, q.ManagementTypes)
+	fmt.Println(q.Admits(&identity.Device{DeviceOSType: "Linux", ManagementType: "MicrosoftSense"}))
+	// Output:
+	// [windows windows server] [microsoftsense]
+	// false
+}
+
+func ExampleWithEngine() {
+	rule := targeting.MustParse(`device.displayName -match "^kiosk-[0-9]+$"`, targeting.WithEngine(targeting.EngineExpr))
+	fmt.Println(rule.Engine(), rule.Match(&identity.Device{DisplayName: "KIOSK-12"}))
+	// Output: expr true
+}
+
+func ExampleMustParse() {
+	allDevices := targeting.MustParse(`device.objectId -ne null`)
+	fmt.Println(allDevices.Match(&identity.Device{ObjectID: "aaaaaaaa-0000-1111-2222-bbbbbbbbbbbb"}))
+	// Output: true
+}
+
+func ExampleIndex_Recompute() {
+	x := targeting.NewIndex()
+	g, _ := targeting.NewDynamicGroup("rooted", "", `device.isRooted -eq true`)
+	_, _ = x.AddGroup(g)
+	x.UpsertDevice("phone-1", &identity.Device{IsRooted: identity.Bool(true)})
+	// The index is kept up to date as it changes, so a full recompute
+	// finds nothing to do.
+	fmt.Println(x.Recompute().Empty())
+	// Output: true
+}

@@ -3,6 +3,7 @@ package targeting
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/secmgmt/secmgmt/identity"
@@ -47,6 +48,9 @@ func FuzzParse(f *testing.F) {
 				}
 				if !re.Kind.Valid() || re.Line < 1 || re.Column < 1 || re.Offset < 0 || re.Offset > len(text) {
 					t.Fatalf("bad error %+v", re)
+				}
+				if strings.Contains(re.Message, "internal error") {
+					t.Fatalf("a checked rule failed to compile to expr: %v", re)
 				}
 				continue
 			}

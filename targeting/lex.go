@@ -22,6 +22,7 @@ const (
 	tokNumber           // 10, 10.0
 )
 
+// String names the token kind for messages.
 func (k tokKind) String() string {
 	switch k {
 	case tokEOF:

@@ -17,6 +17,7 @@ const (
 	kindGroups                         // memberOf: a collection of group ids
 )
 
+// String names the type for messages.
 func (k propKind) String() string {
 	switch k {
 	case kindString:
