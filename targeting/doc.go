@@ -68,9 +68,14 @@
 // An Index keeps every device's groups and every group's members, updates
 // them incrementally, and returns a Delta (memberships added and removed,
 // sorted) from every mutation. On a device update only the rules reading a
-// property whose value changed are evaluated, and a pre-filter (the
-// deviceOSType and managementType equalities a rule requires, see
-// Requirements) skips the rules a device cannot meet. Deleting a device
+// property whose value changed are evaluated. A pre-filter skips the rules a
+// device cannot meet: the index files each rule under one equality its
+// top-level conjunction requires (-eq or -in on a string property,
+// preferring a property other than deviceOSType and managementType, whose
+// few values select less) and evaluates for a device only the rules filed
+// under the device's values and the rules without such an equality; the
+// deviceOSType and managementType requirements (see Requirements) are
+// checked before a rule is evaluated. Deleting a device
 // removes all its memberships; adding it again re-evaluates the dynamic
 // groups but does not restore static memberships.
 //

@@ -73,6 +73,7 @@ type Index struct {
 	changes []change
 	dirty   []uint32   // devices whose membership of a group named by a memberOf rule changed
 	want    []uint32   // scratch
+	cand    []uint32   // scratch of candidates
 	low     lowerCache // lower-cased values of the device being evaluated
 }
 
@@ -103,12 +104,12 @@ type change struct {
 
 // plan lists the groups whose rules are applied, by how they are applied.
 type plan struct {
-	rules    []uint32            // On, dynamic, not memberOf; sorted
-	isRule   []bool              // by group slot
-	byOS     map[string][]uint32 // lower-cased deviceOSType → rules requiring it
-	anyOS    []uint32            // rules without a deviceOSType requirement
-	memberOf []uint32            // On memberOf groups
-	named    []bool              // by group slot: named by a memberOf rule
+	rules    []uint32    // On, dynamic, not memberOf; sorted
+	isRule   []bool      // by group slot
+	keyed    []keyBucket // rules by the value a property must have
+	unkeyed  []uint32    // rules without such a requirement
+	memberOf []uint32    // On memberOf groups
+	named    []bool      // by group slot: named by a memberOf rule
 }
 
 // NewIndex returns an empty index.
@@ -123,7 +124,7 @@ func NewIndex(opts ...IndexOption) *Index {
 
 // replan rebuilds the plan after a change of groups.
 func (x *Index) replan() {
-	p := plan{byOS: map[string][]uint32{}, isRule: make([]bool, len(x.groups)), named: make([]bool, len(x.groups))}
+	p := plan{isRule: make([]bool, len(x.groups)), named: make([]bool, len(x.groups))}
 	for s, g := range x.groups {
 		if g == nil || !g.dynamic() {
 			continue
@@ -147,12 +148,13 @@ func (x *Index) replan() {
 		}
 		p.rules = append(p.rules, slot)
 		p.isRule[slot] = true
-		if os := g.rule.req.OSTypes; os != nil {
-			for _, v := range os {
-				p.byOS[v] = append(p.byOS[v], slot)
-			}
-		} else {
-			p.anyOS = append(p.anyOS, slot)
+		if g.rule.key.values == nil {
+			p.unkeyed = append(p.unkeyed, slot)
+			continue
+		}
+		b := p.bucket(g.rule.key.prop)
+		for _, v := range g.rule.key.values {
+			b.byValue[v] = append(b.byValue[v], slot)
 		}
 	}
 	x.plan = p
@@ -235,15 +237,13 @@ func (x *Index) inAny(ds uint32, groups []uint32) bool {
 }
 
 // matches reports whether the rule of group slot gs matches device slot ds.
-// With osAdmitted the caller has already checked the deviceOSType
-// requirement (the rule came from the device's bucket).
-func (x *Index) matches(gs, ds uint32, osAdmitted bool) bool {
+func (x *Index) matches(gs, ds uint32) bool {
 	g := x.groups[gs]
 	if g.memberOf() {
 		return x.inAny(ds, g.refSlots)
 	}
 	dev := x.devices[ds].dev
-	if !osAdmitted && !admits(g.rule.req.OSTypes, dev.DeviceOSType) || !admits(g.rule.req.ManagementTypes, dev.ManagementType) {
+	if !admits(g.rule.req.OSTypes, dev.DeviceOSType) || !admits(g.rule.req.ManagementTypes, dev.ManagementType) {
 		return false
 	}
 	if x.low.dev != dev {
@@ -253,46 +253,57 @@ func (x *Index) matches(gs, ds uint32, osAdmitted bool) bool {
 	return g.rule.direct.eval(&c)
 }
 
-// nextCandidate pops the smaller head of two sorted slot lists.
-func nextCandidate(a, b *[]uint32) (uint32, bool) {
-	switch {
-	case len(*a) == 0 && len(*b) == 0:
-		return 0, false
-	case len(*b) == 0 || len(*a) > 0 && (*a)[0] < (*b)[0]:
-		gs := (*a)[0]
-		*a = (*a)[1:]
-		return gs, true
-	default:
-		gs := (*b)[0]
-		*b = (*b)[1:]
-		return gs, true
-	}
+// keyBucket lists the rules that require a property to have one of a few
+// values, by lower-cased value.
+type keyBucket struct {
+	prop    propID
+	byValue map[string][]uint32
 }
 
-// lookupOS returns the rules that require the device's deviceOSType.
-func (p *plan) lookupOS(os string) []uint32 {
-	var buf [64]byte
-	if len(os) <= len(buf) && isASCII(os) {
-		b := buf[:len(os)]
-		for i := 0; i < len(os); i++ {
-			b[i] = lowerByte(os[i])
+func (p *plan) bucket(id propID) *keyBucket {
+	for i := range p.keyed {
+		if p.keyed[i].prop == id {
+			return &p.keyed[i]
 		}
-		return p.byOS[string(b)]
 	}
-	return p.byOS[strings.ToLower(os)]
+	p.keyed = append(p.keyed, keyBucket{prop: id, byValue: map[string][]uint32{}})
+	return &p.keyed[len(p.keyed)-1]
+}
+
+// candidates returns, sorted, the rules dev may meet: those without a key
+// requirement and those whose key requirement dev meets. The result is
+// scratch space, valid until the next call.
+func (x *Index) candidates(dev *identity.Device) []uint32 {
+	c := append(x.cand[:0], x.plan.unkeyed...)
+	for i := range x.plan.keyed {
+		b := &x.plan.keyed[i]
+		c = append(c, lookupLower(b.byValue, stringValue(dev, b.prop))...)
+	}
+	slices.Sort(c)
+	x.cand = c
+	return c
+}
+
+// lookupLower returns m[strings.ToLower(s)], without allocating for short
+// ASCII s.
+func lookupLower(m map[string][]uint32, s string) []uint32 {
+	var buf [64]byte
+	if len(s) <= len(buf) && isASCII(s) {
+		b := buf[:len(s)]
+		for i := 0; i < len(s); i++ {
+			b[i] = lowerByte(s[i])
+		}
+		return m[string(b)]
+	}
+	return m[strings.ToLower(s)]
 }
 
 // evaluateAll sets device slot ds's membership of every applied rule.
 func (x *Index) evaluateAll(ds uint32) {
 	d := &x.devices[ds]
 	want := x.want[:0]
-	a, b := x.plan.anyOS, x.plan.lookupOS(d.dev.DeviceOSType)
-	for {
-		gs, ok := nextCandidate(&a, &b)
-		if !ok {
-			break
-		}
-		if x.matches(gs, ds, true) {
+	for _, gs := range x.candidates(d.dev) {
+		if x.matches(gs, ds) {
 			want = append(want, gs)
 		}
 	}
@@ -317,7 +328,7 @@ func (x *Index) evaluateAll(ds uint32) {
 func (x *Index) evaluateGroup(gs uint32) {
 	for ds := range x.devices {
 		if x.devices[ds].live {
-			x.setMember(uint32(ds), gs, x.matches(gs, uint32(ds), false))
+			x.setMember(uint32(ds), gs, x.matches(gs, uint32(ds)))
 		}
 	}
 }
@@ -352,24 +363,17 @@ func (x *Index) UpsertDevice(key string, dev *identity.Device) Delta {
 	if changed == 0 {
 		return x.finish()
 	}
-	// The rules the device may now meet, that read a changed property.
-	a, b := x.plan.anyOS, x.plan.lookupOS(dev.DeviceOSType)
-	for {
-		gs, ok := nextCandidate(&a, &b)
-		if !ok {
-			break
-		}
+	// The rules the device may now meet that read a changed property, then
+	// those it was a member of: it may have left them.
+	for _, gs := range x.candidates(dev) {
 		if x.groups[gs].rule.reads&changed != 0 {
-			x.setMember(ds, gs, x.matches(gs, ds, true))
+			x.setMember(ds, gs, x.matches(gs, ds))
 		}
 	}
-	// A device whose platform changed may leave rules of its old platform.
-	if changed.has(propDeviceOSType) {
-		x.want = append(x.want[:0], d.groups...)
-		for _, gs := range x.want {
-			if x.plan.isRule[gs] {
-				x.setMember(ds, gs, x.matches(gs, ds, false))
-			}
+	x.want = append(x.want[:0], d.groups...)
+	for _, gs := range x.want {
+		if x.plan.isRule[gs] && x.groups[gs].rule.reads&changed != 0 {
+			x.setMember(ds, gs, x.matches(gs, ds))
 		}
 	}
 	return x.finish()

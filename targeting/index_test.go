@@ -316,6 +316,8 @@ func TestIndexAgainstModel(t *testing.T) {
 		`device.memberOf -any (group.objectId -in ['g0', 'g1'])`,
 		`device.memberOf -any (group.objectId -in ['g2'])`,
 		`device.deviceType -eq "WindowsServer"`,
+		`device.managementType -eq null -and device.tags -contains "t"`,
+		`device.deviceOSType -in ["macOS", "linux"] -and device.managementType -in ["MDM", "MicrosoftSense"]`,
 	}
 	oses := []string{"Windows", "Windows Server", "Linux", "macOS", ""}
 	mgmts := []string{"MicrosoftSense", "MDM", ""}

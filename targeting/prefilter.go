@@ -105,3 +105,45 @@ func intersect(a, b []string) []string {
 	}
 	return out
 }
+
+// ruleKey is the equality the index files a rule under: a string property
+// and the lower-cased values one of which it must have.
+type ruleKey struct {
+	prop   propID
+	values []string // nil: no key
+}
+
+// keyOf picks the key of a rule: a required equality (-eq, -in, -eq null)
+// on a string property among the operands of its top-level conjunction,
+// preferring a property other than deviceOSType and managementType (their
+// values are few, so they select less), then deviceOSType, then
+// managementType.
+func keyOf(root *node) ruleKey {
+	operands := []*node{root}
+	if root.kind == nodeAnd {
+		operands = root.kids
+	}
+	var best ruleKey
+	bestRank := 0
+	for _, n := range operands {
+		if n.kind != nodeCmp || n.operand != operandProperty || properties[n.prop].kind != kindString {
+			continue
+		}
+		id := properties[n.prop].reads
+		values := required(n, id)
+		if values == nil {
+			continue
+		}
+		rank := 3
+		switch id {
+		case propDeviceOSType:
+			rank = 2
+		case propManagementType:
+			rank = 1
+		}
+		if rank > bestRank {
+			best, bestRank = ruleKey{prop: id, values: values}, rank
+		}
+	}
+	return best
+}

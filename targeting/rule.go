@@ -75,6 +75,7 @@ type Rule struct {
 	program   *vm.Program
 	reads     propMask
 	req       Requirements
+	key       ruleKey
 	memberOf  []string // the group ids of a memberOf rule, as written
 }
 
@@ -119,6 +120,7 @@ func Parse(text string, opts ...Option) (*Rule, error) {
 		}
 	}
 	r.req = requirementsOf(root)
+	r.key = keyOf(root)
 	prog, err := compileExpr(root)
 	if err != nil {
 		// The checked tree always compiles; an error here is a bug in the
