@@ -1,6 +1,7 @@
 package targeting
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -135,11 +136,12 @@ type node struct {
 	off     int // byte offset of the node's first token
 	kids    []*node
 	operand operand
-	prop    propID // operandProperty, and the collection of a lambda
-	op      op     // nodeCmp
-	all     bool   // nodeLambda: -all (else -any)
-	val     value  // nodeCmp
-	body    *node  // nodeLambda
+	prop    propID         // operandProperty, and the collection of a lambda
+	op      op             // nodeCmp
+	all     bool           // nodeLambda: -all (else -any)
+	val     value          // nodeCmp
+	body    *node          // nodeLambda
+	re      *regexp.Regexp // nodeCmp with -match or -notMatch: the compiled pattern
 }
 
 // equal reports whether a and b are the same tree, ignoring offsets.

@@ -126,9 +126,7 @@ func compileTest(n *node) strTest {
 	case valString:
 		t.lit = literal(n, n.val.str)
 		t.null = t.op == opEq && t.lit == ""
-		if t.op == opMatch {
-			t.re, _ = compileMatch(n.val.str) // checked by the parser
-		}
+		t.re = n.re // compiled by the parser
 	case valArray:
 		for _, e := range n.val.arr {
 			t.lits = append(t.lits, literal(n, e.str))

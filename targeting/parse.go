@@ -441,9 +441,11 @@ func (p *parser) checkValue(n *node, subject string) error {
 		}
 	}
 	if o == opMatch || o == opNotMatch {
-		if _, err := compileMatch(v.str); err != nil {
+		re, err := compileMatch(v.str)
+		if err != nil {
 			return p.errorf(KindSyntax, v.off, "Error in regular expression used with %s: %v", o, err)
 		}
+		n.re = re
 	}
 	return nil
 }
