@@ -74,14 +74,24 @@ func results(rs []transport.SettingResult) map[string]transport.SettingResult {
 func TestNewValidates(t *testing.T) {
 	tr := inproc.New(transporttest.NewFakeServer(), transport.Credential{DeviceID: "d"})
 	cases := map[string]func() (*agent.Agent, error){
-		"no id":          func() (*agent.Agent, error) { return agent.New("", policy.DeviceWindows, tr) },
-		"bad platform":   func() (*agent.Agent, error) { return agent.New("d", "amiga", tr) },
-		"no transport":   func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, nil) },
-		"bad variant":    func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithVariant("future")) },
-		"empty failure":  func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithFailure("", 1, "x")) },
-		"bad os":         func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithOSVersion("ten")) },
-		"bad interval":   func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithInterval(time.Minute, time.Hour)) },
-		"bad backoff":    func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithBackoff(time.Minute, time.Second)) },
+		"no id":        func() (*agent.Agent, error) { return agent.New("", policy.DeviceWindows, tr) },
+		"bad platform": func() (*agent.Agent, error) { return agent.New("d", "amiga", tr) },
+		"no transport": func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, nil) },
+		"bad variant": func() (*agent.Agent, error) {
+			return agent.New("d", policy.DeviceLinux, tr, agent.WithVariant("future"))
+		},
+		"empty failure": func() (*agent.Agent, error) {
+			return agent.New("d", policy.DeviceLinux, tr, agent.WithFailure("", 1, "x"))
+		},
+		"bad os": func() (*agent.Agent, error) {
+			return agent.New("d", policy.DeviceLinux, tr, agent.WithOSVersion("ten"))
+		},
+		"bad interval": func() (*agent.Agent, error) {
+			return agent.New("d", policy.DeviceLinux, tr, agent.WithInterval(time.Minute, time.Hour))
+		},
+		"bad backoff": func() (*agent.Agent, error) {
+			return agent.New("d", policy.DeviceLinux, tr, agent.WithBackoff(time.Minute, time.Second))
+		},
 		"nil clock":      func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithClock(nil)) },
 		"nil catalog":    func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithCatalog(nil)) },
 		"nil randomness": func() (*agent.Agent, error) { return agent.New("d", policy.DeviceLinux, tr, agent.WithRandom(nil)) },
