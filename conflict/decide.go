@@ -71,10 +71,9 @@ func (r *run) compare(u *unit, app []int32) error {
 	}
 	groups := int32(0)
 	for i, s := range app {
-		sl, so := &r.slots[s], r.op(s)
+		sl := &r.slots[s]
 		for _, t := range app[:i] {
-			tl, to := &r.slots[t], r.op(t)
-			if tl.group >= 0 && to.hash == so.hash && equalInstances(to.inst, so.inst) {
+			if tl := &r.slots[t]; tl.group >= 0 && tl.hash == sl.hash && equalInstances(r.op(t).inst, r.op(s).inst) {
 				sl.group = tl.group
 				break
 			}

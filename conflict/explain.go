@@ -58,8 +58,8 @@ func Explain(res *Result, settingID string) (*Explanation, bool) {
 		return nil, false
 	}
 	u := &res.units[i]
-	e := &Explanation{SettingID: u.key, Definition: u.def, Decision: u.decision.reason(), Delivered: u.delivered}
-	if u.key != settingID {
+	e := &Explanation{SettingID: res.unitKey(i), Definition: u.def, Decision: u.decision.reason(), Delivered: u.delivered}
+	if e.SettingID != settingID {
 		e.Asked = settingID
 	}
 	if u.def != nil {

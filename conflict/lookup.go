@@ -6,19 +6,6 @@ import (
 	"github.com/secmgmt/secmgmt/policy"
 )
 
-// lookup returns the units index of a setting key. The index is built on
-// first use.
-func (res *Result) lookup(key string) (int, bool) {
-	res.indexOnce.Do(func() {
-		res.index = make(map[string]int, len(res.units))
-		for i := range res.units {
-			res.index[res.units[i].key] = i
-		}
-	})
-	i, ok := res.index[key]
-	return i, ok
-}
-
 // key returns the setting key that holds settingID: the id itself when it
 // is a key of the merge, else the key of its nearest ancestor that is one
 // (a child compared as part of its parent's value).

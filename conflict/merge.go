@@ -197,6 +197,7 @@ type unit struct {
 // slot is one (policy, setting key) pair. It holds no pointer: its value
 // is its op's.
 type slot struct {
+	hash   uint64 // its op's
 	pol    int32
 	unit   int32
 	op     int32 // index in the policy's plan
@@ -214,6 +215,9 @@ func (r *run) op(s int32) *op {
 func (m *Merger) get() *run {
 	r := m.pool.Get().(*run)
 	r.m = m
+	if len(r.unitOf) != len(m.defs) {
+		r.unitOf = make([]int32, len(m.defs))
+	}
 	return r
 }
 
@@ -375,35 +379,37 @@ func (r *run) replay() {
 	for _, pl := range r.plans {
 		n += int(pl.hi - pl.lo)
 	}
-	r.slots = slices.Grow(r.slots, n)
+	slots, unitOf := slices.Grow(r.slots[:0], n), r.unitOf
 	for pi, pl := range r.plans {
 		pol, cu := int32(pi), int32(-1)
 		ops := pl.w.ops[pl.lo:pl.hi]
 		for i := range ops {
 			o := &ops[i]
+			parent := int32(-1)
+			if o.kind == opChild {
+				parent = cu
+			}
 			var u int32
-			switch o.kind {
-			case opContainer:
-				cu = r.unitFor(o.key(), o.di, -1)
-				r.units[cu].container = true
+			if o.di != nil && unitOf[o.di.idx] > 0 {
+				u = unitOf[o.di.idx] - 1
+			} else {
+				u = r.unitFor(o.key(), o.di, parent)
+			}
+			if o.kind == opContainer {
+				cu = u
+				r.units[u].container = true
 				continue
-			case opChild:
-				u = r.unitFor(o.key(), o.di, cu)
-			default:
-				u = r.unitFor(o.key(), o.di, -1)
 			}
 			r.units[u].n++
-			r.slots = append(r.slots, slot{pol: pol, unit: u, op: int32(i), group: -1, reason: o.reason})
+			slots = append(slots, slot{hash: o.hash, pol: pol, unit: u, op: int32(i), group: -1, reason: o.reason})
 		}
 	}
+	r.slots = slots
 }
 
 // unitFor returns the unit of a setting key, creating it.
 func (r *run) unitFor(key string, di *defInfo, parent int32) int32 {
 	if di != nil {
-		if len(r.unitOf) != len(r.m.defs) {
-			r.unitOf = make([]int32, len(r.m.defs))
-		}
 		if u := r.unitOf[di.idx]; u > 0 {
 			return u - 1
 		}

@@ -41,31 +41,55 @@ type Result struct {
 
 	// One reason per (policy, setting key), in Outcomes order: the
 	// records of policy p are the indices from srcs[p].first up to the next
-	// policy's first.
+	// policy's first. A record's value is in its policy's ops, or in values
+	// when the merge had to fill them in.
 	reasons []reasonCode
 	srcs    []resultSource // per policy, in Policies order
+	values  []*policy.SettingInstance
 	units   []unitRecord
+	unknown []string // per unit, the key of a unit without definition; nil when there is none
 	defs    map[string]*defInfo
 
-	// Built on first use (group), unless the merge had them at hand.
-	groupOnce sync.Once
+	viewsOnce sync.Once
+	v         *views // built on first use
+}
+
+// views are what the lookups and Outcomes need, built from the compact
+// records on first use.
+type views struct {
 	values    []*policy.SettingInstance // per record, its value
 	recUnit   []int32                   // per record, its unit
 	byUnit    []int32                   // record indices grouped by unit, each unit's in policy id order
 	unitStart []int32                   // unit i's records are byUnit[unitStart[i]:unitStart[i+1]]
-	indexOnce sync.Once
-	index     map[string]int // unit key → units index
-	once      sync.Once
-	outcomes  []SettingOutcome
+	index     map[string]int            // unit key → units index
+
+	once     sync.Once
+	outcomes []SettingOutcome
 }
 
 // resultSource is where the records of one policy are. Their values are
 // the instances of ops, skipping opContainer, when ops is not nil (a
 // Prepared's ops, which the result may share); else the merge filled in
-// values.
+// Result.values.
 type resultSource struct {
 	ops   []op
 	first int32
+}
+
+// unitRecord keeps, per setting key, what Explain and the lookups need.
+type unitRecord struct {
+	def       *policy.Definition // nil for a key the catalog does not know
+	delivered *policy.SettingInstance
+	decision  reasonCode
+	container bool
+}
+
+// unitKey returns the setting key of unit i.
+func (res *Result) unitKey(i int) string {
+	if d := res.units[i].def; d != nil {
+		return d.ID
+	}
+	return res.unknown[i]
 }
 
 // pol returns the policy of record i.
@@ -82,47 +106,60 @@ func (res *Result) pol(i int32) int32 {
 	return int32(lo)
 }
 
-// group builds the records' values and units, and groups the records by
-// unit. A record's unit is the unit of its value's definition id, which is
-// its setting key.
-func (res *Result) group() {
-	res.groupOnce.Do(func() {
+// views builds, on first use, the records' values and units, the records
+// grouped by unit and the index of the units. A record's unit is the unit
+// of its value's definition id, which is its setting key.
+func (res *Result) views() *views {
+	res.viewsOnce.Do(func() {
+		v := &views{values: res.values}
 		n, nu := len(res.reasons), len(res.units)
-		if res.values == nil {
-			res.values = make([]*policy.SettingInstance, 0, n)
+		v.index = make(map[string]int, nu)
+		for i := range res.units {
+			v.index[res.unitKey(i)] = i
+		}
+		if v.values == nil {
+			v.values = make([]*policy.SettingInstance, 0, n)
 			for _, src := range res.srcs {
 				for k := range src.ops {
 					if src.ops[k].kind != opContainer {
-						res.values = append(res.values, src.ops[k].inst)
+						v.values = append(v.values, src.ops[k].inst)
 					}
 				}
 			}
 		}
 		buf := make([]int32, 2*n+2*(nu+1))
-		res.recUnit, buf = buf[:n:n], buf[n:]
+		v.recUnit, buf = buf[:n:n], buf[n:]
 		start, next, by := buf[:nu+1:nu+1], buf[nu+1:2*(nu+1)], buf[2*(nu+1):]
-		for i, v := range res.values {
-			u, _ := res.lookup(v.DefinitionID)
-			res.recUnit[i] = int32(u)
+		for i, val := range v.values {
+			u := v.index[val.DefinitionID]
+			v.recUnit[i] = int32(u)
 			start[u+1]++
 		}
 		for u := 1; u <= nu; u++ {
 			start[u] += start[u-1]
 		}
 		copy(next, start)
-		for i, u := range res.recUnit {
+		for i, u := range v.recUnit {
 			by[next[u]] = int32(i)
 			next[u]++
 		}
-		res.byUnit, res.unitStart = by, start
+		v.byUnit, v.unitStart = by, start
+		res.v = v
 	})
+	return res.v
+}
+
+// lookup returns the units index of a setting key.
+func (res *Result) lookup(key string) (int, bool) {
+	i, ok := res.views().index[key]
+	return i, ok
 }
 
 // outcomesOf returns the indices into Outcomes of unit i's outcomes, in
 // policy id order.
 func (res *Result) outcomesOf(i int) []int32 {
-	res.group()
-	return res.byUnit[res.unitStart[i]:res.unitStart[i+1]:res.unitStart[i+1]]
+	v := res.views()
+	return v.byUnit[v.unitStart[i]:v.unitStart[i+1]:v.unitStart[i+1]]
 }
 
 // PolicyInfo describes one policy of a merge.
@@ -170,15 +207,6 @@ func (o SettingOutcome) Others() []string {
 	return out
 }
 
-// unitRecord keeps, per setting key, what Explain and the lookups need.
-type unitRecord struct {
-	key       string
-	def       *policy.Definition
-	delivered *policy.SettingInstance
-	decision  reasonCode
-	container bool
-}
-
 // Outcomes returns one entry per (policy, setting key) pair: policies in id
 // order, settings in document order. A setting key is a top-level setting,
 // a child of a group that merges per child, or a child setting that does
@@ -186,8 +214,8 @@ type unitRecord struct {
 // reported notApplicable on its own). The slice is built on first use and
 // shared: read only.
 func (res *Result) Outcomes() []SettingOutcome {
-	res.once.Do(func() {
-		res.group()
+	v := res.views()
+	v.once.Do(func() {
 		srcIDs := make([]string, 0, len(res.reasons))
 		unitSrc := make([][]string, len(res.units))
 		for i := range res.units {
@@ -206,16 +234,16 @@ func (res *Result) Outcomes() []SettingOutcome {
 				end = res.srcs[p+1].first
 			}
 			for i := res.srcs[p].first; i < end; i++ {
-				u := res.recUnit[i]
+				u := v.recUnit[i]
 				reason := res.reasons[i].reason()
-				outs[i] = SettingOutcome{PolicyID: res.Policies[p].ID, SettingID: res.units[u].key,
+				outs[i] = SettingOutcome{PolicyID: res.Policies[p].ID, SettingID: res.unitKey(int(u)),
 					Outcome: reason.Outcome(), Reason: reason, Sources: unitSrc[u],
-					Value: res.values[i], Definition: res.units[u].def}
+					Value: v.values[i], Definition: res.units[u].def}
 			}
 		}
-		res.outcomes = outs
+		v.outcomes = outs
 	})
-	return res.outcomes
+	return v.outcomes
 }
 
 // outcome returns the i-th outcome.
@@ -263,9 +291,14 @@ func (r *run) result() *Result {
 	eff := make([]*policy.SettingInstance, 0, neff)
 	for i := range r.units {
 		u := &r.units[i]
-		rec := unitRecord{key: u.key, container: u.container, decision: u.decision, delivered: u.delivered}
+		rec := unitRecord{container: u.container, decision: u.decision, delivered: u.delivered}
 		if u.di != nil {
 			rec.def = u.di.def
+		} else {
+			if res.unknown == nil {
+				res.unknown = make([]string, len(r.units))
+			}
+			res.unknown[i] = u.key
 		}
 		switch {
 		case u.container:

@@ -71,7 +71,7 @@ func (s *Summaries) AddResult(res *Result) {
 		if u.decision != codeDifferentValues && u.decision != codeResolvedFor {
 			continue
 		}
-		c := Conflicting{SettingID: u.key}
+		c := Conflicting{SettingID: res.unitKey(i)}
 		for _, o := range res.outcomesOf(i) {
 			if res.reasons[o].reason().Outcome() == OutcomeNotApplicable {
 				continue
