@@ -99,16 +99,16 @@ func compile(c *policy.Catalog) map[string]*defInfo {
 
 // applies reports whether a definition applies to the device, and why not
 // when it does not.
-func (a *applicability) applies(e *env) (Reason, bool) {
+func (a *applicability) applies(e *env) (reasonCode, bool) {
 	if a.platforms != 0 && a.platforms&e.platform == 0 {
-		return ReasonPlatform, false
+		return codePlatform, false
 	}
 	if e.variant == policy.VariantLegacy && a.unsupportedLegacy ||
 		e.variant == policy.VariantCurrent && a.unsupportedCurrent {
-		return ReasonUnsupported, false
+		return codeUnsupported, false
 	}
 	if e.os.set && a.minOS.set && e.os.less(a.minOS) {
-		return ReasonOSVersion, false
+		return codeOSVersion, false
 	}
-	return "", true
+	return codeNone, true
 }

@@ -148,7 +148,7 @@ type run struct {
 	env    env
 
 	srcs  []source     // the policies, sorted by id
-	infos []PolicyInfo // per source
+	infos []PolicyInfo // per source; the result takes it over
 	plans []plan       // per source: the ops that put it into the merge
 
 	wk      walker
@@ -230,13 +230,12 @@ func (r *run) release(m *Merger) {
 	}
 	clear(r.units)
 	clear(r.srcs)
-	clear(r.infos)
 	clear(r.plans)
 	clear(r.scratch.ops)
 	clear(r.scratch.rules)
 	r.scratch.ops, r.scratch.vals, r.scratch.rules = r.scratch.ops[:0], r.scratch.vals[:0], r.scratch.rules[:0]
 	r.units, r.slots, r.order, r.hs, r.app = r.units[:0], r.slots[:0], r.order[:0], r.hs[:0], r.app[:0]
-	r.srcs, r.infos, r.plans = r.srcs[:0], r.infos[:0], r.plans[:0]
+	r.srcs, r.infos, r.plans = r.srcs[:0], nil, r.plans[:0]
 	r.problems, r.warnings = r.problems[:0], nil
 	r.device, r.m = Device{}, nil
 	m.pool.Put(r)
@@ -332,17 +331,17 @@ func (r *run) setDevice(d Device) error {
 	}
 	r.device = d
 	r.env = env{platform: platformOf(d.Class.Platform), variant: d.Variant, os: v}
-	for _, s := range r.srcs {
-		var info PolicyInfo
+	r.infos = make([]PolicyInfo, len(r.srcs))
+	for i, s := range r.srcs {
+		info := &r.infos[i]
 		if s.prep != nil {
-			info = s.prep.info
+			*info = s.prep.info
 			info.Support = s.prep.deliverable(d.Class, d.Variant)
 		} else {
 			p := s.pol
-			info = PolicyInfo{ID: p.ID, Name: p.Name, TemplateID: p.TemplateReference.TemplateID,
+			*info = PolicyInfo{ID: p.ID, Name: p.Name, TemplateID: p.TemplateReference.TemplateID,
 				LastModified: p.LastModifiedDateTime, Support: policy.Deliverable(p, d.Class, d.Variant)}
 		}
-		r.infos = append(r.infos, info)
 	}
 	return nil
 }
@@ -390,8 +389,8 @@ func (r *run) replay() {
 				parent = cu
 			}
 			var u int32
-			if o.di != nil && unitOf[o.di.idx] > 0 {
-				u = unitOf[o.di.idx] - 1
+			if o.idx >= 0 && unitOf[o.idx] > 0 {
+				u = unitOf[o.idx] - 1
 			} else {
 				u = r.unitFor(o.key(), o.di, parent)
 			}

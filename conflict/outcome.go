@@ -180,13 +180,3 @@ var reasonNames = [...]Reason{
 
 // reason returns the code's Reason.
 func (c reasonCode) reason() Reason { return reasonNames[c] }
-
-// codeOf returns the code of a declared reason ("" is codeNone).
-func codeOf(r Reason) reasonCode {
-	for c, name := range reasonNames {
-		if name == r {
-			return reasonCode(c)
-		}
-	}
-	return codeNone
-}

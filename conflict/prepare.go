@@ -146,11 +146,11 @@ func (p *Prepared) key(e *env) uint64 {
 	for i := range p.classes {
 		var b uint64
 		switch reason, _ := p.classes[i].applies(e); reason {
-		case ReasonPlatform:
+		case codePlatform:
 			b = 1
-		case ReasonUnsupported:
+		case codeUnsupported:
 			b = 2
-		case ReasonOSVersion:
+		case codeOSVersion:
 			b = 3
 		}
 		k |= b << (2 * i)

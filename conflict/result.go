@@ -3,7 +3,6 @@ package conflict
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"slices"
 	"sync"
 	"time"
 
@@ -253,7 +252,8 @@ func (res *Result) outcome(i int32) SettingOutcome { return res.Outcomes()[i] }
 // is freshly allocated or shared with the input policies, never with the
 // run's scratch space.
 func (r *run) result() *Result {
-	res := &Result{Device: r.device, defs: r.m.defs, Policies: slices.Clone(r.infos)}
+	res := &Result{Device: r.device, defs: r.m.defs, Policies: r.infos}
+	r.infos = nil
 
 	res.reasons = make([]reasonCode, len(r.slots))
 	res.srcs = make([]resultSource, len(r.plans))

@@ -41,6 +41,7 @@ const (
 type op struct {
 	kind   opKind
 	reason reasonCode // codeNone: takes part in the merge; else a notApplicable reason
+	idx    int32      // di.idx, -1 without di
 	di     *defInfo   // nil for a key the catalog does not know
 	inst   *policy.SettingInstance
 	hash   uint64
@@ -148,13 +149,13 @@ func (w *walker) pop()                         { w.path = w.path[:len(w.path)-1]
 
 // container records a group that merges per child.
 func (w *walker) container(di *defInfo) {
-	w.out.ops = append(w.out.ops, op{kind: opContainer, di: di})
+	w.out.ops = append(w.out.ops, op{kind: opContainer, idx: di.idx, di: di})
 }
 
 // pair records a (policy, setting key) pair. A key the policy already has
 // is a duplicate: a problem, unless the setting does not apply (a child
 // that does not apply, met again in another item).
-func (w *walker) pair(kind opKind, key string, di *defInfo, inst *policy.SettingInstance, h uint64, reason Reason) {
+func (w *walker) pair(kind opKind, key string, di *defInfo, inst *policy.SettingInstance, h uint64, reason reasonCode) {
 	var dup bool
 	if di != nil {
 		dup = w.stamp[di.idx] == w.gen
@@ -167,13 +168,16 @@ func (w *walker) pair(kind opKind, key string, di *defInfo, inst *policy.Setting
 		w.unknown[key] = struct{}{}
 	}
 	if dup {
-		if reason.Outcome() != OutcomeNotApplicable {
+		if reason == codeNone {
 			w.problemAt(ProblemDuplicateSetting, key, "the policy configures the setting more than once")
 		}
 		return
 	}
-	o := op{kind: kind, di: di, inst: inst, hash: h, reason: codeOf(reason)}
-	if reason == "" {
+	o := op{kind: kind, idx: -1, di: di, inst: inst, hash: h, reason: reason}
+	if di != nil {
+		o.idx = di.idx
+	}
+	if reason == codeNone {
 		w.extras(&o)
 	}
 	w.out.ops = append(w.out.ops, o)
@@ -246,7 +250,7 @@ func unionHash(sv *policy.SimpleValue, fold bool) uint64 {
 func (w *walker) notDeliverable(inst *policy.SettingInstance) {
 	di := w.defs[inst.DefinitionID]
 	if di == nil || di.merge != policy.MergePerChild || di.parent != nil {
-		w.pair(opSetting, inst.DefinitionID, di, inst, 0, ReasonNotDeliverable)
+		w.pair(opSetting, inst.DefinitionID, di, inst, 0, codeNotDeliverable)
 		return
 	}
 	w.container(di)
@@ -258,7 +262,7 @@ func (w *walker) notDeliverable(inst *policy.SettingInstance) {
 			if ch == nil {
 				continue
 			}
-			w.pair(opChild, ch.DefinitionID, w.defs[ch.DefinitionID], ch, 0, ReasonNotDeliverable)
+			w.pair(opChild, ch.DefinitionID, w.defs[ch.DefinitionID], ch, 0, codeNotDeliverable)
 		}
 	}
 }
@@ -288,7 +292,7 @@ func (w *walker) setting(inst *policy.SettingInstance) {
 	}
 	out, h, ok := w.visit(inst, di)
 	if ok {
-		w.pair(opSetting, di.def.ID, di, out, h, "")
+		w.pair(opSetting, di.def.ID, di, out, h, codeNone)
 	}
 }
 
@@ -323,7 +327,7 @@ func (w *walker) perChild(inst *policy.SettingInstance, di *defInfo) {
 				} else if creason, capplies := cdi.applies(&w.env); !capplies {
 					w.pair(opChild, ch.DefinitionID, cdi, ch, 0, creason)
 				} else if out, h, ok := w.visit(ch, cdi); ok {
-					w.pair(opChild, ch.DefinitionID, cdi, out, h, "")
+					w.pair(opChild, ch.DefinitionID, cdi, out, h, codeNone)
 				}
 			}
 			w.pop()
