@@ -13,10 +13,10 @@ import (
 // policy's settings fared.
 //
 // A Result is immutable once returned and safe for concurrent reads. It
-// shares setting instances with the policies it was merged from (the
-// unchanged ones are not copied): neither the policies nor the instances of
-// the result may be modified while the result is in use. Clone a setting
-// instance to change it.
+// shares setting instances with the policies it was merged from, or with
+// the Prepared values (the unchanged ones are not copied): neither the
+// policies given to Merge nor the instances of the result may be modified
+// while the result is in use. Clone a setting instance to change it.
 type Result struct {
 	// Device is the device as merged: its platform filled in from the
 	// policies when it was not given, the variant defaulted.
