@@ -194,7 +194,7 @@ func sameUnionValue(a, b *policy.SimpleValue, fold bool) bool {
 	if !fold {
 		return a.Text == b.Text
 	}
-	return foldEqual(a.Text, b.Text)
+	return a.Text == b.Text || foldEqual(a.Text, b.Text)
 }
 
 // foldEqual reports whether a and b have the same upper case, rune by rune,
