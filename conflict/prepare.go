@@ -105,10 +105,10 @@ func (m *Merger) Prepare(p *policy.Policy) (*Prepared, error) {
 	// One variant for each answer a device can give: the platforms and
 	// variants it is delivered to, and OS versions on either side of every
 	// minimum (no version, the lowest, and each minimum itself).
-	oses := []osVersion{{}, {set: true}}
+	versions := []osVersion{{}, {set: true}}
 	for _, a := range pr.classes {
 		if a.minOS.set {
-			oses = append(oses, a.minOS)
+			versions = append(versions, a.minOS)
 		}
 	}
 	for pi, dp := range devicePlatforms {
@@ -116,8 +116,8 @@ func (m *Merger) Prepare(p *policy.Policy) (*Prepared, error) {
 			if !pr.support[pi][0][vi].Supported && !pr.support[pi][1][vi].Supported {
 				continue
 			}
-			for _, os := range oses {
-				e := env{platform: platformOf(dp), variant: v, os: os}
+			for _, ver := range versions {
+				e := env{platform: platformOf(dp), variant: v, os: ver}
 				k := pr.key(&e)
 				if pr.variantOf(k) != nil {
 					continue
