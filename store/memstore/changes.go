@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/secmgmt/secmgmt/store"
@@ -72,20 +71,9 @@ func (s *Store) AppendChange(ctx context.Context, c store.Change) (int64, error)
 	return cc.Seq, nil
 }
 
-// maxChanges bounds one read of the feed.
-const maxChanges = 10000
-
-// checkLimit checks the limit of a read of the change feed.
-func checkLimit(limit int) error {
-	if limit < 1 || limit > maxChanges {
-		return &store.InvalidError{Record: "change", Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, maxChanges)}
-	}
-	return nil
-}
-
 // Changes returns the changes after a sequence number.
 func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
-	if err := checkLimit(limit); err != nil {
+	if err := codec.CheckLimit(limit); err != nil {
 		return nil, err
 	}
 	if err := s.rlock(ctx); err != nil {

@@ -255,3 +255,14 @@ func CanonicalChange(c *store.Change) (store.Change, error) {
 	}
 	return DecodeChange(0, c.Kind, doc)
 }
+
+// MaxChanges bounds one read of the change feed.
+const MaxChanges = 10000
+
+// CheckLimit checks the limit of a read of the change feed.
+func CheckLimit(limit int) error {
+	if limit < 1 || limit > MaxChanges {
+		return &store.InvalidError{Record: "change", Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, MaxChanges)}
+	}
+	return nil
+}
