@@ -272,8 +272,8 @@ type syncBoard struct {
 	// takes the lock only when there may be one to clear.
 	pending atomic.Int64
 	mu      sync.Mutex
-	slots  map[string]*syncSlot
-	closed chan struct{}
+	slots   map[string]*syncSlot
+	closed  chan struct{}
 }
 
 type syncSlot struct {

@@ -18,20 +18,20 @@ type Option func(*config) error
 
 // config is what the options set; New fills in the defaults first.
 type config struct {
-	store       store.Store
-	clock       Clock
-	logger      *slog.Logger
-	catalog     *policy.Catalog
-	mode        enrollment.Mode
-	modeSet     bool
-	rand        rand.Source
-	quota       int
-	syncEvery   time.Duration
-	registrar   enrollment.Registrar
-	resolver    conflict.Resolver
-	macOSIssue  bool
-	cacheSize   int
-	ownsStore   bool
+	store      store.Store
+	clock      Clock
+	logger     *slog.Logger
+	catalog    *policy.Catalog
+	mode       enrollment.Mode
+	modeSet    bool
+	rand       rand.Source
+	quota      int
+	syncEvery  time.Duration
+	registrar  enrollment.Registrar
+	resolver   conflict.Resolver
+	macOSIssue bool
+	cacheSize  int
+	ownsStore  bool
 }
 
 // WithStore sets where the service keeps its state. The default is a new
