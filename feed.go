@@ -25,6 +25,9 @@ const (
 	changeGroup       = "group"       // groups, by id
 	changeDevice      = "device"      // devices (object, facts, enrollment, credential), by id
 	changeSync        = "sync"        // policy-sync requests, by device id
+	// changeOp opens every write, naming the operation: it changes
+	// nothing, and appending it serialises the writers (see txn.fence).
+	changeOp = "op"
 )
 
 // feedPage is how many changes one read of the feed takes.

@@ -394,3 +394,33 @@ func (s *Service) tagEvent(ctx context.Context, op adminOp, deviceID string, ev 
 	})
 	return out, err
 }
+
+// ReissueCredential issues a new credential to an onboarded device, for an
+// agent that lost its secret: the old secret stops working at once. A
+// device that is offboarded or deleted is refused (ErrInvalidInput): it
+// comes back through Onboard or Retry, which issue one.
+func (s *Service) ReissueCredential(ctx context.Context, deviceID string) (transport.Credential, error) {
+	const op = "ReissueCredential"
+	if err := s.admin(ctx, op); err != nil {
+		return transport.Credential{}, err
+	}
+	id := canonicalID(deviceID)
+	var out transport.Credential
+	err := s.write(ctx, op, func(w *txn) error {
+		d := w.st.devices[id]
+		if d == nil || d.facts == nil {
+			return notFound("device", id)
+		}
+		switch d.record.State {
+		case enrollment.StateNotOnboarded, enrollment.StateOffboarded, enrollment.StateDeleted:
+			return invalid(op, "deviceID", fmt.Sprintf("device %q is %s", id, d.record.State), nil)
+		}
+		secret, err := w.issueCredential(id)
+		if err != nil {
+			return err
+		}
+		out = transport.Credential{DeviceID: id, Secret: secret}
+		return nil
+	})
+	return out, err
+}

@@ -38,6 +38,7 @@ type txn struct {
 	now time.Time
 
 	changes []store.Change
+	seen    map[string]bool // kind and key of every change recorded
 	delta   targeting.Delta
 	// touched: the directory or the index was changed; if the transaction
 	// does not commit, the state is rebuilt from the store.
@@ -70,17 +71,13 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 		w := &txn{s: s, ctx: ctx, st: s.state, now: s.now()}
 		err := s.st.Tx(ctx, func(tx store.Store) error {
 			w.tx = tx
-			last, err := tx.LastChange(ctx)
-			if err != nil {
+			if err := w.fence(op); err != nil {
 				return err
-			}
-			if last != s.seq.Load() {
-				return errBehind
 			}
 			if err := fn(w); err != nil {
 				return err
 			}
-			for i := range w.changes {
+			for i := 1; i < len(w.changes); i++ {
 				seq, err := tx.AppendChange(ctx, w.changes[i])
 				if err != nil {
 					return err
@@ -108,6 +105,27 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 	}
 }
 
+// fence opens a write: it appends an entry naming the operation to the
+// change feed, which takes the feed's lock until the transaction ends (the
+// SQL stores lock the feed's counter, the others serialise transactions),
+// so that writes of all instances sharing the store are serialised; and it
+// checks that no change this instance has not applied came before.
+func (w *txn) fence(op adminOp) error {
+	seq, err := w.tx.AppendChange(w.ctx, store.Change{Kind: changeOp, Keys: []string{string(op)}})
+	if err != nil {
+		return err
+	}
+	cs, err := w.tx.Changes(w.ctx, w.s.seq.Load(), 1)
+	if err != nil {
+		return err
+	}
+	if len(cs) == 0 || cs[0].Seq != seq {
+		return errBehind
+	}
+	w.changes = append(w.changes, store.Change{Seq: seq, Kind: changeOp, Keys: []string{string(op)}})
+	return nil
+}
+
 // committed applies a committed write to the state: the membership deltas
 // it made, then each change as every instance applies it.
 func (s *Service) committed(w *txn) {
@@ -125,17 +143,35 @@ func (s *Service) committed(w *txn) {
 	}
 }
 
-// changed records a change-feed entry.
+// maxKeysPerChange bounds the keys of one change-feed entry.
+const maxKeysPerChange = 1000
+
+// changed records that the write changed records of a kind, for the
+// change feed. Keys are recorded once per write; consecutive keys of one
+// kind share an entry.
 func (w *txn) changed(kind string, keys ...string) {
-	if n := len(w.changes); n > 0 && w.changes[n-1].Kind == kind {
-		for _, k := range keys {
-			if !slices.Contains(w.changes[n-1].Keys, k) {
-				w.changes[n-1].Keys = append(w.changes[n-1].Keys, k)
-			}
-		}
-		return
+	if w.seen == nil {
+		w.seen = map[string]bool{}
 	}
-	w.changes = append(w.changes, store.Change{Kind: kind, Keys: keys})
+	if len(keys) == 0 {
+		keys = []string{""}
+	}
+	for _, k := range keys {
+		if w.seen[kind+"\x00"+k] {
+			continue
+		}
+		w.seen[kind+"\x00"+k] = true
+		n := len(w.changes)
+		if k == "" {
+			w.changes = append(w.changes, store.Change{Kind: kind})
+			continue
+		}
+		if n > 1 && w.changes[n-1].Kind == kind && len(w.changes[n-1].Keys) > 0 && len(w.changes[n-1].Keys) < maxKeysPerChange {
+			w.changes[n-1].Keys = append(w.changes[n-1].Keys, k)
+			continue
+		}
+		w.changes = append(w.changes, store.Change{Kind: kind, Keys: []string{k}})
+	}
 }
 
 // record returns a device's enrollment record as this write left it.
