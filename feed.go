@@ -1,6 +1,7 @@
 package secmgmt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
+	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/targeting"
 )
@@ -123,7 +125,7 @@ func (s *Service) resyncTenant(ctx context.Context) error {
 		return err
 	}
 	st := s.state
-	if t.Version == st.tenantVer {
+	if t.Version == st.tenantVer && t.Config == st.tenant {
 		return nil
 	}
 	if variant(t.Config.Mode) != variant(st.tenant.Mode) {
@@ -150,7 +152,7 @@ func (s *Service) resyncPolicy(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if old != nil && old.version == p.Version {
+	if old != nil && old.version == p.Version && samePolicy(old.pol, p.Policy) {
 		return nil
 	}
 	pe, err := s.newPolicyEntry(p.Policy, p.Version)
@@ -184,7 +186,7 @@ func (s *Service) resyncAssignments(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if a.Version == pe.assignVer {
+	if a.Version == pe.assignVer && sameAssignments(a.Assignments, pe.assignments) {
 		return nil
 	}
 	old := pe.target
@@ -215,7 +217,7 @@ func (s *Service) resyncGroup(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if old != nil && old.g.Version == g.Version {
+	if old != nil && reflect.DeepEqual(old.g, g) {
 		return nil
 	}
 	def := groupDefinition(g, st)
@@ -298,8 +300,11 @@ func (s *Service) resyncDevice(ctx context.Context, id string) error {
 	}
 	de := st.devices[id]
 	if de == nil {
-		de = &deviceEntry{id: id}
+		de = &deviceEntry{id: id, dirty: true}
 		st.devices[id] = de
+	}
+	if de.facts == nil || d.Facts == nil || !factsEqual(*de.facts, *d.Facts) {
+		de.dirty = true
 	}
 	de.version, de.created, de.object, de.facts = d.Version, d.Created, d.Object, d.Facts
 	e, err := s.st.Enrollment(ctx, id)
@@ -309,6 +314,9 @@ func (s *Service) resyncDevice(ctx context.Context, id string) error {
 	case err != nil:
 		return err
 	default:
+		if e.Record.State != de.record.State {
+			de.dirty = true
+		}
 		de.record, de.enrVer = e.Record, e.Version
 	}
 	c, err := s.st.Credential(ctx, id)
@@ -320,8 +328,26 @@ func (s *Service) resyncDevice(ctx context.Context, id string) error {
 	default:
 		de.credHash, de.revoked = c.Hash, c.Revoked()
 	}
-	de.dirty = true
 	return nil
+}
+
+// samePolicy reports whether two policies read from the store are the
+// same: the version alone does not say, as a policy deleted and created
+// again starts its versions afresh.
+func samePolicy(a, b *policy.Policy) bool {
+	ea, err1 := policy.EncodeGraph(a)
+	eb, err2 := policy.EncodeGraph(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
+}
+
+// sameAssignments reports whether two assignment sets are the same.
+func sameAssignments(a, b []*policy.Assignment) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	ea, err1 := policy.EncodeAssignments(a)
+	eb, err2 := policy.EncodeAssignments(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
 }
 
 // recordOf is the enrollment record of a device that has none.
@@ -330,7 +356,9 @@ func recordOf(id string) enrollment.Record { return enrollment.Record{DeviceID: 
 // setObject makes the directory and the index hold obj as the device's
 // object (nil: none), when they do not already. A new object id means a new
 // object: the device leaves every group first, so that static memberships
-// are not carried over.
+// are not carried over. Only the memberships it changes can change the
+// device's configuration: the merge reads the platform and OS version from
+// the facts.
 func (s *Service) setObject(st *state, id string, obj *identity.Device) error {
 	cur, ok := st.dir.Lookup(id)
 	var changes []identity.Change
@@ -359,7 +387,32 @@ func (s *Service) setObject(st *state, id string, obj *identity.Device) error {
 			d = st.index.UpsertDevice(id, c.Device)
 		}
 		st.markDelta(d)
+		if c.Kind == identity.ChangeCreate {
+			if err := st.addStaticMemberships(id); err != nil {
+				return err
+			}
+		}
 	}
-	st.markDirty(id)
+	return nil
+}
+
+// addStaticMemberships puts a device whose object is new in the index in
+// the static groups whose stored members list it. The feed is applied by
+// reading the records as they are now, so a group may have listed the
+// device before this instance saw its object.
+func (st *state) addStaticMemberships(id string) error {
+	for gid, ge := range st.groups {
+		if ge.g.Dynamic() {
+			continue
+		}
+		if _, found := slices.BinarySearch(ge.g.Members, id); !found || st.index.IsMember(gid, id) {
+			continue
+		}
+		d, err := st.index.AddMember(gid, id)
+		if err != nil {
+			return err
+		}
+		st.markDelta(d)
+	}
 	return nil
 }
