@@ -94,7 +94,7 @@ func fleet() []device {
 		{"3c1e2a57-0001-4f6b-9d2e-5a7c1b0e9f01", "WS-ACCT-01", win(enrollment.ManagementTag)},
 		{"3c1e2a57-0002-4f6b-9d2e-5a7c1b0e9f02", "WS-ACCT-02", win(enrollment.ManagementTag)},
 		{"3c1e2a57-0003-4f6b-9d2e-5a7c1b0e9f03", "WS-LAB-07", win()}, // untagged: out of the "tagged" scope
-		{"3c1e2a57-0004-4f6b-9d2e-5a7c1b0e9f04", "WS-SALES-11", mdm},  // enrolled in MDM: policies come through Intune
+		{"3c1e2a57-0004-4f6b-9d2e-5a7c1b0e9f04", "WS-SALES-11", mdm}, // enrolled in MDM: policies come through Intune
 		{"3c1e2a57-0005-4f6b-9d2e-5a7c1b0e9f05", "SRV-FILES-01", enrollment.HealthyFacts(enrollment.PlatformWindowsServer)},
 		{"3c1e2a57-0006-4f6b-9d2e-5a7c1b0e9f06", "MAC-DESIGN-03", enrollment.HealthyFacts(enrollment.PlatformMacOS)},
 		{"3c1e2a57-0007-4f6b-9d2e-5a7c1b0e9f07", "LNX-DB-02", enrollment.HealthyFacts(enrollment.PlatformLinux)},
