@@ -305,9 +305,10 @@ func (a *Agent) backoffDelay(n int) time.Duration {
 	return max(half+time.Duration(a.cfg.random.Int64N(int64(d-half)+1)), MinWait)
 }
 
-// wait waits for d on the clock, or for a policy sync. Errors of WaitSync
-// other than ctx's are retried after a backoff within the wait; a
-// transport without policy sync is not asked again.
+// wait waits for d on the clock, or for a policy sync. Transient errors
+// of WaitSync are retried after a backoff within the wait; refusals (not
+// managed, revoked, unauthenticated, forbidden) are left to the next
+// check-in; a transport without policy sync is not asked again.
 func (a *Agent) wait(ctx context.Context, d time.Duration) error {
 	timer := a.cfg.clock.NewTimer(d)
 	defer timer.Stop()
@@ -365,6 +366,9 @@ func (a *Agent) wait(ctx context.Context, d time.Duration) error {
 				a.mu.Lock()
 				a.syncOff = true
 				a.mu.Unlock()
+			case errors.Is(err, transport.ErrNotManaged), errors.Is(err, transport.ErrRevoked),
+				errors.Is(err, transport.ErrUnauthenticated), errors.Is(err, transport.ErrForbidden):
+				// Not transient: wait for the check-in, which reports it.
 			default:
 				failures++
 				retryTimer = a.cfg.clock.NewTimer(a.backoffDelay(failures))

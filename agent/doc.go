@@ -65,9 +65,11 @@
 // Run checks in, then waits until the next check-in the service named (at
 // least MinWait), or, when it named none, DefaultInterval (90 minutes)
 // plus or minus a tenth (WithInterval, WithRandom). A policy sync ends the
-// wait at once when the transport is a transport.SyncTransport; a failed
-// WaitSync is retried within the wait after a backoff, and a transport that
-// answers errors.ErrUnsupported is not asked again. A failed round is
+// wait at once when the transport is a transport.SyncTransport; a WaitSync
+// that fails for a transient reason is retried within the wait after a
+// backoff, one refused (not managed, revoked, ...) is left to the next
+// check-in, and a transport that answers errors.ErrUnsupported is not asked
+// again. A failed round is
 // retried after an exponential backoff with "equal jitter" (uniform in the
 // upper half of 30 s, 1 min, 2 min, ... up to 15 min; WithBackoff). A
 // device that is not managed keeps its normal schedule. Run returns when

@@ -252,3 +252,18 @@ func TestRunSyncErrorsAreRetriedAfterABackoff(t *testing.T) {
 	}
 	stop()
 }
+
+func TestRunSyncRefusalIsNotRetried(t *testing.T) {
+	e := newEnv(t)
+	s := &syncer{Transport: e.tr, answers: []error{transport.ErrNotManaged}}
+	a, _ := agent.New("dev", policy.DeviceLinux, s, agent.WithClock(e.clock))
+	stop := run(t, a)
+	main := e.clock.nextTimer(t)
+	eventually(t, "the first WaitSync", func() bool { return s.count() == 1 })
+	e.clock.Advance(main.d)
+	// The next timer is the next round's, not a retry of WaitSync.
+	if tm := e.clock.nextTimer(t); tm.d != 90*time.Minute {
+		t.Fatalf("next timer %v", tm.d)
+	}
+	stop()
+}

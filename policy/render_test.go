@@ -691,3 +691,103 @@ func benchRender(b *testing.B, p Platforms) {
 		}
 	}
 }
+
+// fuzzInstance builds an instance of d whose choices come from pick and
+// whose texts and integers are the fuzzer's.
+func fuzzInstance(d *Definition, pick func(n int) int, text string, num int64) *SettingInstance {
+	children := func(defs []*Definition) []*SettingInstance {
+		var out []*SettingInstance
+		for _, c := range defs {
+			if pick(4) > 0 {
+				out = append(out, fuzzInstance(c, pick, text, num))
+			}
+		}
+		return out
+	}
+	switch d.Kind {
+	case KindChoice:
+		opt := &d.Options[pick(len(d.Options))]
+		return Choice(d.ID, opt.ItemID, children(opt.Children)...)
+	case KindChoiceCollection:
+		var ids []string
+		for range pick(4) {
+			ids = append(ids, d.Options[pick(len(d.Options))].ItemID)
+		}
+		return Choices(d.ID, ids...)
+	case KindInteger:
+		return Integer(d.ID, num)
+	case KindIntegerCollection:
+		return Integers(d.ID, num, num+1)
+	case KindString:
+		return String(d.ID, text)
+	case KindSecret:
+		return Secret(d.ID, text)
+	case KindStringCollection:
+		return Strings(d.ID, text, text+"x")
+	case KindGroup:
+		return Group(d.ID, children(d.Children)...)
+	default:
+		var items []*GroupValue
+		for range pick(3) + 1 {
+			items = append(items, Item(children(d.Children)...))
+		}
+		return GroupCollection(d.ID, items...)
+	}
+}
+
+// FuzzRenderValues renders settings of the built-in catalog chosen by the
+// fuzzer, with its texts and numbers, for their platform: never a panic,
+// and what renders parses (JSON, XML) or is a well-formed operation list.
+func FuzzRenderValues(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, "C:\\a|b>c", int64(-1))
+	f.Add([]byte{200, 13, 7, 99, 1}, "<&]]>\r\n\x01\uFFFE", int64(1<<40))
+	f.Add([]byte{42, 42, 42, 42}, "\xff", int64(0))
+	var defs [3][]*Definition
+	for _, t := range Builtin().Templates() {
+		i := map[Platforms]int{PlatformLinux: 0, PlatformMacOS: 1, PlatformWindows10: 2}[t.Platforms]
+		for _, s := range t.Settings {
+			defs[i] = append(defs[i], s.Definition)
+		}
+	}
+	f.Fuzz(func(t *testing.T, seed []byte, text string, num int64) {
+		if len(seed) == 0 {
+			return
+		}
+		pos := 0
+		pick := func(n int) int {
+			if n <= 0 {
+				return 0
+			}
+			b := seed[pos%len(seed)]
+			pos++
+			return int(b) % n
+		}
+		for p := range 3 {
+			var settings []*SettingInstance
+			for range pick(6) + 1 {
+				settings = append(settings, fuzzInstance(defs[p][pick(len(defs[p]))], pick, text, num))
+			}
+			switch p {
+			case 0:
+				if out, err := RenderLinux(nil, settings); err == nil && !json.Valid(out) {
+					t.Fatalf("invalid JSON:\n%s", out)
+				}
+			case 1:
+				if out, err := RenderMacOS(nil, settings); err == nil {
+					plistValue(t, out)
+				}
+			default:
+				ops, err := RenderWindows(nil, settings)
+				var re *RenderError
+				if err != nil && !errors.As(err, &re) {
+					t.Fatalf("untyped error %v", err)
+				}
+				for _, o := range ops {
+					if !o.Format.Valid() || !strings.HasPrefix(o.URI, "./") || strings.Contains(o.URI, "{") {
+						t.Fatalf("bad operation %+v", o)
+					}
+				}
+			}
+		}
+	})
+}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/transport"
 	"github.com/secmgmt/secmgmt/transport/transporttest"
 )
@@ -115,3 +118,34 @@ func FuzzProblemBody(f *testing.F) {
 }
 
 var _ transport.Server = (*transporttest.FakeServer)(nil)
+
+// TestAppendCheckInResponseIsJSONMarshal checks that the handler's writer
+// gives what json.Marshal gives: the same JSON value (json.Marshal also
+// escapes <, > and & inside the instances, which the writer leaves).
+func TestAppendCheckInResponseIsJSONMarshal(t *testing.T) {
+	for _, resp := range []*transport.CheckInResponse{
+		{Configuration: &transport.Configuration{Version: "v1"}},
+		{Configuration: &transport.Configuration{Version: "v<&>\"1", Platform: "windows", Settings: []*policy.SettingInstance{}}},
+		{Configuration: &transport.Configuration{Version: "v2", Platform: "linux",
+			Settings: []*policy.SettingInstance{policy.Integer("a", 1), nil, policy.Strings("b", "<x&y>", "é\u2028")},
+			Policies: []transport.PolicyRef{{ID: "p", Name: "n<"}, {ID: "q"}}},
+			NextCheckIn: time.Date(2026, 3, 2, 10, 30, 0, 123, time.FixedZone("x", 3600))},
+	} {
+		got, err := appendCheckInResponse(nil, resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("not JSON: %v: %s", err, got)
+		}
+		_ = json.Unmarshal(want, &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	}
+}

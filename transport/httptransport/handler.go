@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/transport"
 )
 
@@ -195,7 +196,7 @@ func (h *handler) configuration(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body, err := json.Marshal(resp)
+	body, err := appendCheckInResponse(make([]byte, 0, 4096), resp)
 	if err != nil {
 		h.fail(w, r, newProblem(ProblemInternal, "the service failed to answer", r), err)
 		return
@@ -204,6 +205,59 @@ func (h *handler) configuration(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+}
+
+// appendCheckInResponse writes resp as json.Marshal would, but copies the
+// setting instances' Graph JSON as the policy codec writes it instead of
+// letting encoding/json validate and compact it again: the configuration is
+// most of the body.
+func appendCheckInResponse(b []byte, resp *transport.CheckInResponse) ([]byte, error) {
+	cfg := resp.Configuration
+	head, err := json.Marshal(struct {
+		Version  string                `json:"version"`
+		Platform policy.DevicePlatform `json:"platform"`
+	}{cfg.Version, cfg.Platform})
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `{"configuration":`...)
+	b = append(b, head[:len(head)-1]...)
+	b = append(b, `,"settings":`...)
+	if cfg.Settings == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, s := range cfg.Settings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if s == nil {
+				b = append(b, "null"...)
+				continue
+			}
+			inst, err := s.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, inst...)
+		}
+		b = append(b, ']')
+	}
+	if len(cfg.Policies) > 0 {
+		pols, err := json.Marshal(cfg.Policies)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `,"policies":`...)
+		b = append(b, pols...)
+	}
+	next, err := resp.NextCheckIn.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `},"nextCheckIn":`...)
+	b = append(b, next...)
+	return append(b, '}'), nil
 }
 
 // status answers POST /v1/devices/{id}/status.
