@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -103,8 +102,7 @@ func (s *Service) CheckIn(ctx context.Context, req transport.CheckIn) (*transpor
 		resp.Configuration = conf.msg
 	}
 	s.stats.checkIns.Add(1)
-	err = s.st.RecordCheckIn(ctx, store.CheckIn{DeviceID: id, At: now, ConfigurationVersion: conf.msg.Version})
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.checkIns.record(ctx, store.CheckIn{DeviceID: id, At: now, ConfigurationVersion: conf.msg.Version}); err != nil {
 		return nil, fmt.Errorf("secmgmt: recording the check-in of %q: %w", id, err)
 	}
 	if s.log.Enabled(ctx, slog.LevelDebug) {

@@ -2,7 +2,6 @@ package secmgmt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"reflect"
@@ -13,7 +12,6 @@ import (
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
-	"github.com/secmgmt/secmgmt/store"
 )
 
 // Device is everything the service knows about one device.
@@ -90,15 +88,11 @@ func (s *Service) viewDevice(d *deviceEntry) *Device {
 
 // addCheckIn fills in a device's last check-in from the store.
 func (s *Service) addCheckIn(ctx context.Context, d *Device) error {
-	c, err := s.st.LastCheckIn(ctx, d.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil
-	case err != nil:
-		return err
+	c, ok, err := s.lastCheckIn(ctx, d.ID)
+	if ok {
+		d.LastCheckIn, d.ConfigurationVersion = c.At, c.ConfigurationVersion
 	}
-	d.LastCheckIn, d.ConfigurationVersion = c.At, c.ConfigurationVersion
-	return nil
+	return err
 }
 
 // Devices iterates over every device, in id order.

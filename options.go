@@ -18,20 +18,22 @@ type Option func(*config) error
 
 // config is what the options set; New fills in the defaults first.
 type config struct {
-	store      store.Store
-	clock      Clock
-	logger     *slog.Logger
-	catalog    *policy.Catalog
-	mode       enrollment.Mode
-	modeSet    bool
-	rand       rand.Source
-	quota      int
-	syncEvery  time.Duration
-	registrar  enrollment.Registrar
-	resolver   conflict.Resolver
-	macOSIssue bool
-	cacheSize  int
-	ownsStore  bool
+	store           store.Store
+	clock           Clock
+	logger          *slog.Logger
+	catalog         *policy.Catalog
+	mode            enrollment.Mode
+	modeSet         bool
+	rand            rand.Source
+	quota           int
+	syncEvery       time.Duration
+	registrar       enrollment.Registrar
+	resolver        conflict.Resolver
+	macOSIssue      bool
+	cacheSize       int
+	checkInFlush    time.Duration
+	checkInFlushSet bool
+	ownsStore       bool
 }
 
 // WithStore sets where the service keeps its state. The default is a new
@@ -191,6 +193,24 @@ func WithConfigurationCache(n int) Option {
 			return fmt.Errorf("secmgmt: WithConfigurationCache: %d is negative", n)
 		}
 		c.cacheSize = n
+		return nil
+	}
+}
+
+// WithCheckInFlush sets how long devices' last check-ins are kept in
+// memory before they are written to the store together, in one
+// transaction: with a SQL store, a commit per check-in would bound the
+// check-in rate. 0 writes every check-in at once. The default is 0 with
+// the in-memory store and 200 ms with any other. The service's own views
+// (Device, the reports) include the check-ins not yet written; another
+// instance sharing the store sees them once written, and a crash loses at
+// most that long of last check-ins (never a configuration or a report).
+func WithCheckInFlush(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("secmgmt: WithCheckInFlush: %v is negative", d)
+		}
+		c.checkInFlush, c.checkInFlushSet = d, true
 		return nil
 	}
 }

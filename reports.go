@@ -120,12 +120,11 @@ func (s *Service) deviceRecord(ctx context.Context, d *store.Device, rec enrollm
 	if d.Facts != nil {
 		out.Device.Platform = platformOf(d.Facts.Platform)
 	}
-	c, err := s.st.LastCheckIn(ctx, d.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	c, ok, err := s.lastCheckIn(ctx, d.ID)
+	if err != nil {
 		return nil, err
-	default:
+	}
+	if ok {
 		out.Device.LastCheckIn = c.At
 	}
 	if rec.State != enrollment.StateEnrolled {

@@ -4,6 +4,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,7 +53,8 @@ type Service struct {
 	// WithSyncInterval.
 	lastLook atomic.Int64
 
-	cache *configCache
+	cache    *configCache
+	checkIns *checkInLog
 	gens  atomic.Uint64 // generations of policy entries
 	syncs *syncBoard
 	stats counters
@@ -116,14 +118,23 @@ func New(opts ...Option) (*Service, error) {
 		cache:     newConfigCache(c.cacheSize),
 		syncs:     newSyncBoard(),
 	}
+	flush := c.checkInFlush
+	if !c.checkInFlushSet {
+		if _, mem := c.store.(*memstore.Store); !mem {
+			flush = defaultCheckInFlush
+		}
+	}
+	s.checkIns = newCheckInLog(c.store, c.logger, flush)
 	ctx := context.Background()
 	if c.modeSet {
 		if err := s.initMode(ctx, c.mode); err != nil {
+			s.checkIns.close()
 			s.closeStore()
 			return nil, err
 		}
 	}
 	if err := s.reload(ctx); err != nil {
+		s.checkIns.close()
 		s.closeStore()
 		return nil, err
 	}
@@ -158,15 +169,15 @@ func (s *Service) initMode(ctx context.Context, m enrollment.Mode) error {
 }
 
 // Close releases the service: waiting policy-sync requests end with
-// ErrClosed and later calls return ErrClosed. The default in-memory store
-// is closed with it; a store given with WithStore is left to its owner.
-// Close can be called more than once.
+// ErrClosed, check-ins not yet written are written, and later calls return
+// ErrClosed. The default in-memory store is closed with it; a store given
+// with WithStore is left to its owner. Close can be called more than once.
 func (s *Service) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
 	s.syncs.close()
-	return s.closeStore()
+	return errors.Join(s.checkIns.close(), s.closeStore())
 }
 
 func (s *Service) closeStore() error {
