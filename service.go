@@ -126,14 +126,11 @@ func New(opts ...Option) (*Service, error) {
 	}
 	s.checkIns = newCheckInLog(c.store, c.logger, flush)
 	ctx := context.Background()
-	if c.modeSet {
-		if err := s.initMode(ctx, c.mode); err != nil {
-			s.checkIns.close()
-			s.closeStore()
-			return nil, err
-		}
+	err = s.reload(ctx)
+	if err == nil && c.modeSet {
+		err = s.initMode(ctx, c.mode)
 	}
-	if err := s.reload(ctx); err != nil {
+	if err != nil {
 		s.checkIns.close()
 		s.closeStore()
 		return nil, err
@@ -144,11 +141,10 @@ func New(opts ...Option) (*Service, error) {
 // initMode writes the tenant's initial mode into a store that holds no
 // tenant configuration yet.
 func (s *Service) initMode(ctx context.Context, m enrollment.Mode) error {
-	t, err := s.st.Tenant(ctx)
-	if err != nil {
-		return fmt.Errorf("secmgmt: reading the tenant: %w", err)
-	}
-	if t.Version != 0 || t.Config.Mode == m {
+	s.mu.RLock()
+	version, mode := s.state.tenantVer, s.state.tenant.Mode
+	s.mu.RUnlock()
+	if version != 0 || mode == m {
 		return nil
 	}
 	return s.write(ctx, "New", func(w *txn) error {
