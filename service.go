@@ -55,9 +55,9 @@ type Service struct {
 
 	cache    *configCache
 	checkIns *checkInLog
-	gens  atomic.Uint64 // generations of policy entries
-	syncs *syncBoard
-	stats counters
+	gens     atomic.Uint64 // generations of policy entries
+	syncs    *syncBoard
+	stats    counters
 
 	closed atomic.Bool
 }
