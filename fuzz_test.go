@@ -54,10 +54,10 @@ func fuzzService(f *testing.F) (*secmgmt.Service, map[string]string) {
 func FuzzReportStatus(f *testing.F) {
 	svc, versions := fuzzService(f)
 	ctx := context.Background()
-	f.Add([]byte(`{"deviceId":"w1","reportId":"r1","configurationVersion":"V","results":[{"settingId":"` + realtime + `","status":"succeeded"}]}`), true)
+	f.Add([]byte(`{"deviceId":"w1","reportId":"r1","configurationVersion":"V","results":[{"settingId":"`+realtime+`","status":"succeeded"}]}`), true)
 	f.Add([]byte(`{"deviceId":"w1","reportId":"r2","configurationVersion":"V","results":[{"settingId":"x","status":"conflict"}]}`), true)
 	f.Add([]byte(`{"deviceId":"l1","reportId":"","configurationVersion":"V","results":[]}`), true)
-	f.Add([]byte(`{"deviceId":"W1","reportId":"r3","configurationVersion":"old","results":[{"settingId":"` + excludedPath + `","status":"error","errorCode":-1}]}`), false)
+	f.Add([]byte(`{"deviceId":"W1","reportId":"r3","configurationVersion":"old","results":[{"settingId":"`+excludedPath+`","status":"error","errorCode":-1}]}`), false)
 	f.Add([]byte(`{"deviceId":"ghost","reportId":"r4","configurationVersion":"V"}`), false)
 	f.Fuzz(func(t *testing.T, data []byte, current bool) {
 		var rep transport.StatusReport
