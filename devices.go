@@ -6,7 +6,6 @@ import (
 	"iter"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/secmgmt/secmgmt/conflict"
@@ -245,13 +244,4 @@ func (s *Service) EffectiveConfiguration(ctx context.Context, deviceID string) (
 		}
 	}
 	return conf.res, nil
-}
-
-// lowerAll lower-cases ids.
-func lowerAll(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = strings.ToLower(id)
-	}
-	return out
 }
