@@ -160,7 +160,10 @@
 // # Choices where the specification is silent
 //
 //   - Device and group ids are case-insensitive, as the directory's are:
-//     the service keeps them in lower case. Policy ids are kept as given;
+//     the service keeps them in lower case. Device ids are made of letters,
+//     digits, '-', '_', '.' and '~', as they travel in URL paths and HTTP
+//     Basic authentication (Entra device ids are GUIDs). Policy ids are kept
+//     as given;
 //     ids the service makes up are GUIDs drawn from its random source
 //     (WithRand), credentials always from crypto/rand.
 //   - A credential is issued at onboarding whatever the enrollment outcome,
@@ -192,7 +195,8 @@
 //     Assignment ids are "<policy id>_<group id>" (Graph's pseudo group ids
 //     for all devices and all users); assignments to Configuration Manager
 //     collections are kept but reach no device managed here.
-//   - A group that a policy's assignment names cannot be deleted (ErrInUse).
+//   - A group that a policy's assignment names (included or excluded)
+//     cannot be deleted (ErrInUse).
 //     A static group's members must have a directory object; a device whose
 //     object goes leaves the member lists of its static groups, so that a
 //     new object for it is in none.

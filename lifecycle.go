@@ -60,7 +60,7 @@ func (s *Service) Onboard(ctx context.Context, deviceID string, facts enrollment
 		o(&c)
 	}
 	id := canonicalID(deviceID)
-	if why := checkID(id); why != "" {
+	if why := checkDeviceID(id); why != "" {
 		return nil, invalid(op, "deviceID", why, nil)
 	}
 	if err := facts.Validate(); err != nil {

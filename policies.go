@@ -30,6 +30,23 @@ func checkID(id string) string {
 	return ""
 }
 
+// checkDeviceID reports why a device id is not usable, or "". Device ids
+// travel in URL paths and as the user id of HTTP Basic authentication:
+// they are made of letters, digits, '-', '_', '.' and '~'.
+func checkDeviceID(id string) string {
+	if why := checkID(id); why != "" {
+		return why
+	}
+	for _, r := range id {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == '~':
+		default:
+			return fmt.Sprintf("holds %q: device ids are made of letters, digits, '-', '_', '.' and '~'", r)
+		}
+	}
+	return ""
+}
+
 // newPolicyEntry makes the state's entry of a stored policy.
 func (s *Service) newPolicyEntry(p *policy.Policy, version int64) (*policyEntry, error) {
 	prepared, err := s.prepare(p)

@@ -178,6 +178,7 @@ func TestBadInput(t *testing.T) {
 		}, secmgmt.ErrConflict, nil, ""},
 		{"invalid facts", func() error { _, err := svc.Onboard(ctx, "w2", badFacts); return err }, secmgmt.ErrInvalidInput, &ie, "facts"},
 		{"empty device id", func() error { _, err := svc.Onboard(ctx, " ", facts(enrollment.PlatformLinux)); return err }, secmgmt.ErrInvalidInput, nil, "deviceID"},
+		{"device id with a colon", func() error { _, err := svc.Onboard(ctx, "a:b", facts(enrollment.PlatformLinux)); return err }, secmgmt.ErrInvalidInput, nil, "deviceID"},
 		{"device id with a control character", func() error { _, err := svc.Onboard(ctx, "a\x00b", facts(enrollment.PlatformLinux)); return err }, secmgmt.ErrInvalidInput, nil, "deviceID"},
 		{"onboarding an onboarded device", func() error {
 			_, err := svc.Onboard(ctx, "w1", facts(enrollment.PlatformWindows))

@@ -328,15 +328,14 @@ func (st *state) rebuildAssigned() {
 	st.assigned = st.assigned[:0]
 	clear(st.refs)
 	for _, pe := range st.policies {
-		if !pe.targets() {
-			continue
-		}
-		st.assigned = append(st.assigned, pe)
 		for _, g := range pe.target.IncludeGroups {
 			st.refs[g]++
 		}
 		for _, g := range pe.target.ExcludeGroups {
 			st.refs[g]++
+		}
+		if pe.targets() {
+			st.assigned = append(st.assigned, pe)
 		}
 	}
 	slices.SortFunc(st.assigned, func(a, b *policyEntry) int { return cmp.Compare(a.pol.ID, b.pol.ID) })
