@@ -141,14 +141,14 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err erro
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
+	defer s.db.mu.Unlock()
 	t := &txState{}
 	finished := false
 	defer func() {
+		t.done = true
 		if !finished {
 			t.rollback(0)
 		}
-		t.done = true
-		s.db.mu.Unlock()
 	}()
 	err = fn(&Store{db: s.db, tx: t})
 	if err != nil {

@@ -26,8 +26,11 @@ type state struct {
 	PolicyVers   map[string]int64
 	Assignments  map[string]any
 	AssignVers   map[string]int64
+	Statuses     map[string][]*store.StatusReport
 	Changes      []store.Change
 	LastChange   int64
+	DeviceCount  int
+	MemberCounts map[string]int
 }
 
 // optional returns v, or nil when err is ErrNotFound.
@@ -59,6 +62,9 @@ func snapshot(t *testing.T, s store.Store) *state {
 		Assignments:  map[string]any{},
 		AssignVers:   map[string]int64{},
 		LastChange:   mustV(s.LastChange(ctx(t)))(t),
+		DeviceCount:  mustV(s.CountDevices(ctx(t)))(t),
+		MemberCounts: map[string]int{},
+		Statuses:     map[string][]*store.StatusReport{},
 	}
 	for _, d := range st.Devices {
 		st.DeviceGroups[d.ID] = mustV(s.DeviceGroups(ctx(t), d.ID))(t)
@@ -80,6 +86,10 @@ func snapshot(t *testing.T, s store.Store) *state {
 	}
 	for _, g := range st.Groups {
 		st.Members[g.ID] = collect(t, s.GroupMembers(ctx(t), g.ID, ""))
+		st.MemberCounts[g.ID] = mustV(s.CountGroupMembers(ctx(t), g.ID))(t)
+	}
+	for _, pid := range []string{"pol-a", "pol-b", "pol-z"} {
+		st.Statuses[pid] = collect(t, s.PolicyStatuses(ctx(t), pid, ""))
 	}
 	for _, p := range collect(t, s.Policies(ctx(t), "")) {
 		st.Policies[p.Policy.ID] = graphJSON(t, p.Policy)
@@ -94,8 +104,13 @@ func snapshot(t *testing.T, s store.Store) *state {
 		if len(page) == 0 {
 			break
 		}
+		for _, c := range page {
+			if c.Seq <= after {
+				t.Fatalf("Changes(%d) returned change %d", after, c.Seq)
+			}
+			after = c.Seq
+		}
 		st.Changes = append(st.Changes, page...)
-		after = page[len(page)-1].Seq
 	}
 	return st
 }

@@ -89,9 +89,9 @@ func migrate(ctx context.Context, db DB, d *Dialect) error {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if d.LockMigrations != "" {
-		if _, err := tx.Exec(ctx, d.LockMigrations); err != nil {
-			return fmt.Errorf("sqlstore: migrate: lock: %w", err)
+	for _, stmt := range d.PrepareMigrations {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {

@@ -68,9 +68,10 @@ type Dialect struct {
 	// ForUpdate ends a SELECT that reads a row to change it: a row lock
 	// where writers run concurrently, "" where they are serialised.
 	ForUpdate string
-	// LockMigrations, when set, runs first in the migration transaction,
-	// so that processes opening the database together migrate it once.
-	LockMigrations string
+	// PrepareMigrations run first in the migration transaction: a lock, so
+	// that processes opening the database together migrate it once, and
+	// whatever the tables need to exist.
+	PrepareMigrations []string
 	// Classify maps a database error to the store's sentinel errors:
 	// it returns store.ErrNotFound for a foreign key violation,
 	// store.ErrConflict for a unique violation or a transaction aborted for
