@@ -674,7 +674,6 @@ func benchRender(b *testing.B, p Platforms) {
 	if len(settings) == 0 {
 		b.Fatal("no template")
 	}
-	b.ReportMetric(float64(len(settings)), "settings")
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
@@ -690,6 +689,7 @@ func benchRender(b *testing.B, p Platforms) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(len(settings)), "settings")
 }
 
 // fuzzInstance builds an instance of d whose choices come from pick and
