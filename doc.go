@@ -86,9 +86,10 @@
 // an entry naming the operation to the store's change feed (the SQL stores
 // lock the feed's counter until the transaction ends, the others serialise
 // transactions, so writes of every instance sharing a store are serialised)
-// and checks that no change came before that this instance has not applied;
-// then it writes the records, the memberships the index computed, and one
-// feed entry per kind of record changed. Once committed, each entry is
+// and applies the changes other instances committed before it, so that the
+// write starts from the state the store holds; then it writes the records,
+// the memberships the index computed, and one feed entry per kind of record
+// changed. Once committed, each entry is
 // applied to the state the way every instance applies the feed. A write
 // that fails after changing the in-memory directory or index makes the
 // service rebuild its state from the store; the store's transaction left

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -384,13 +383,4 @@ func TestRestart(t *testing.T) {
 			}
 		})
 	}
-}
-
-// postgresDSN returns the PostgreSQL server of the tests, or skips.
-func postgresDSN(t *testing.T) string {
-	dsn := os.Getenv("SECMGMT_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SECMGMT_POSTGRES_DSN is not set: skipping the PostgreSQL tests")
-	}
-	return dsn
 }

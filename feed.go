@@ -75,7 +75,7 @@ func (s *Service) catchUpLocked(ctx context.Context) error {
 			return nil
 		}
 		for _, c := range cs {
-			if err := s.apply(ctx, c); err != nil {
+			if err := s.apply(ctx, s.st, c); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -94,18 +94,18 @@ func (s *Service) catchUpLocked(ctx context.Context) error {
 // whose records the state already holds changes nothing, so a change is
 // applied the same way by the instance that made it and by the others.
 // s.mu is held.
-func (s *Service) apply(ctx context.Context, c store.Change) error {
+func (s *Service) apply(ctx context.Context, r store.Store, c store.Change) error {
 	for _, k := range c.Keys {
 		var err error
 		switch c.Kind {
 		case changePolicy:
-			err = s.resyncPolicy(ctx, k)
+			err = s.resyncPolicy(ctx, r, k)
 		case changeAssignments:
-			err = s.resyncAssignments(ctx, k)
+			err = s.resyncAssignments(ctx, r, k)
 		case changeGroup:
-			err = s.resyncGroup(ctx, k)
+			err = s.resyncGroup(ctx, r, k)
 		case changeDevice:
-			err = s.resyncDevice(ctx, k)
+			err = s.resyncDevice(ctx, r, k)
 		case changeSync:
 			s.syncs.request(k)
 		}
@@ -114,13 +114,13 @@ func (s *Service) apply(ctx context.Context, c store.Change) error {
 		}
 	}
 	if c.Kind == changeTenant {
-		return s.resyncTenant(ctx)
+		return s.resyncTenant(ctx, r)
 	}
 	return nil
 }
 
-func (s *Service) resyncTenant(ctx context.Context) error {
-	t, err := s.st.Tenant(ctx)
+func (s *Service) resyncTenant(ctx context.Context, r store.Store) error {
+	t, err := r.Tenant(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,10 +137,10 @@ func (s *Service) resyncTenant(ctx context.Context) error {
 	return nil
 }
 
-func (s *Service) resyncPolicy(ctx context.Context, id string) error {
+func (s *Service) resyncPolicy(ctx context.Context, r store.Store, id string) error {
 	st := s.state
 	old := st.policies[id]
-	p, err := s.st.Policy(ctx, id)
+	p, err := r.Policy(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		if old != nil {
 			st.markTargets(&old.target)
@@ -168,18 +168,18 @@ func (s *Service) resyncPolicy(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *Service) resyncAssignments(ctx context.Context, id string) error {
+func (s *Service) resyncAssignments(ctx context.Context, r store.Store, id string) error {
 	st := s.state
 	pe := st.policies[id]
 	if pe == nil {
-		if err := s.resyncPolicy(ctx, id); err != nil {
+		if err := s.resyncPolicy(ctx, r, id); err != nil {
 			return err
 		}
 		if pe = st.policies[id]; pe == nil {
 			return nil // deleted since
 		}
 	}
-	a, err := s.st.Assignments(ctx, id)
+	a, err := r.Assignments(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // the policy is gone: its change says so
 	}
@@ -199,10 +199,10 @@ func (s *Service) resyncAssignments(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *Service) resyncGroup(ctx context.Context, id string) error {
+func (s *Service) resyncGroup(ctx context.Context, r store.Store, id string) error {
 	st := s.state
 	old := st.groups[id]
-	g, err := s.st.Group(ctx, id)
+	g, err := r.Group(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		if old != nil {
 			d, err := st.index.RemoveGroup(id)
@@ -232,7 +232,7 @@ func (s *Service) resyncGroup(ctx context.Context, id string) error {
 	}
 	st.markDelta(d)
 	if g.Dynamic() && g.ProcessingState == store.ProcessingPaused {
-		members, err := s.storedMembers(ctx, s.st, id)
+		members, err := s.storedMembers(ctx, r, id)
 		if err != nil {
 			return err
 		}
@@ -282,9 +282,9 @@ func (s *Service) setPausedMembers(st *state, g *store.Group, members []string) 
 	return targeting.Delta{Added: append(d1.Added, d2.Added...), Removed: append(d1.Removed, d2.Removed...)}, nil
 }
 
-func (s *Service) resyncDevice(ctx context.Context, id string) error {
+func (s *Service) resyncDevice(ctx context.Context, r store.Store, id string) error {
 	st := s.state
-	d, err := s.st.Device(ctx, id)
+	d, err := r.Device(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		if err := s.setObject(st, id, nil); err != nil {
 			return err
@@ -307,7 +307,7 @@ func (s *Service) resyncDevice(ctx context.Context, id string) error {
 		de.dirty = true
 	}
 	de.version, de.created, de.object, de.facts = d.Version, d.Created, d.Object, d.Facts
-	e, err := s.st.Enrollment(ctx, id)
+	e, err := r.Enrollment(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		de.record, de.enrVer = recordOf(id), 0
@@ -319,7 +319,7 @@ func (s *Service) resyncDevice(ctx context.Context, id string) error {
 		}
 		de.record, de.enrVer = e.Record, e.Version
 	}
-	c, err := s.st.Credential(ctx, id)
+	c, err := r.Credential(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		de.credHash, de.revoked = nil, false

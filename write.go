@@ -108,22 +108,40 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 // fence opens a write: it appends an entry naming the operation to the
 // change feed, which takes the feed's lock until the transaction ends (the
 // SQL stores lock the feed's counter, the others serialise transactions),
-// so that writes of all instances sharing the store are serialised; and it
-// checks that no change this instance has not applied came before.
+// so that the writes of every instance sharing the store are serialised.
+// Changes other instances committed before it took the lock are applied to
+// the state then, read through the transaction: the write goes on from the
+// state as the store holds it.
 func (w *txn) fence(op adminOp) error {
 	seq, err := w.tx.AppendChange(w.ctx, store.Change{Kind: changeOp, Keys: []string{string(op)}})
 	if err != nil {
 		return err
 	}
-	cs, err := w.tx.Changes(w.ctx, w.s.seq.Load(), 1)
-	if err != nil {
-		return err
-	}
-	if len(cs) == 0 || cs[0].Seq != seq {
-		return errBehind
-	}
 	w.changes = append(w.changes, store.Change{Seq: seq, Kind: changeOp, Keys: []string{string(op)}})
-	return nil
+	s := w.s
+	for {
+		cs, err := w.tx.Changes(w.ctx, s.seq.Load(), feedPage)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if c.Seq >= seq {
+				return nil
+			}
+			// Applying committed changes is right whatever becomes of this
+			// write; but if one fails half-way, the state is rebuilt.
+			w.touched = true
+			if err := s.apply(w.ctx, w.tx, c); err != nil {
+				return fmt.Errorf("secmgmt: applying the change feed: %w", err)
+			}
+			s.seq.Store(c.Seq)
+			s.stats.feed.Add(1)
+			w.touched = false
+		}
+		if len(cs) == 0 {
+			return errBehind // our own entry is not there: the store misbehaves
+		}
+	}
 }
 
 // committed applies a committed write to the state: the membership deltas
@@ -131,7 +149,7 @@ func (w *txn) fence(op adminOp) error {
 func (s *Service) committed(w *txn) {
 	s.state.markDelta(w.delta)
 	for _, c := range w.changes {
-		if err := s.apply(w.ctx, c); err != nil {
+		if err := s.apply(w.ctx, s.st, c); err != nil {
 			s.log.WarnContext(w.ctx, "rebuilding the state: a committed change could not be applied", "kind", c.Kind, "err", err)
 			if err := s.reloadLocked(context.WithoutCancel(w.ctx)); err != nil {
 				s.log.ErrorContext(w.ctx, "rebuilding the state failed", "err", err)
