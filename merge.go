@@ -15,16 +15,17 @@ import (
 // (mergeFor): these two functions and the preparedPolicy type are the only
 // code that knows how the conflict package is called.
 
-// preparedPolicy is a policy in the form mergeFor takes.
-type preparedPolicy = *policy.Policy
+// preparedPolicy is a policy in the form mergeFor takes: resolved against
+// the catalog, checked and hashed once, when the service loads it.
+type preparedPolicy = *conflict.Prepared
 
 // prepare turns a stored policy into the form mergeFor takes.
-func (s *Service) prepare(p *policy.Policy) (preparedPolicy, error) { return p, nil }
+func (s *Service) prepare(p *policy.Policy) (preparedPolicy, error) { return s.merger.Prepare(p) }
 
 // mergeFor computes a device's effective configuration from the policies
 // assigned to it.
 func (s *Service) mergeFor(d conflict.Device, ps []preparedPolicy) (*conflict.Result, error) {
-	return s.merger.Merge(d, ps)
+	return s.merger.MergePrepared(d, ps)
 }
 
 // current returns the device's effective configuration, computing it again
