@@ -28,6 +28,9 @@ type benchFleet struct {
 	ids      []string
 	creds    []transport.Credential
 	versions []string
+	// heapPerDevice is the live heap after the fleet was built, per
+	// device: the store's records and the service's state together.
+	heapPerDevice float64
 }
 
 const (
@@ -140,6 +143,9 @@ func newBenchFleet(n int, opts ...Option) (*benchFleet, error) {
 		f.versions[i] = resp.Configuration.Version
 	}
 	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	f.heapPerDevice = float64(ms.HeapAlloc) / float64(n)
 	return f, nil
 }
 
@@ -192,6 +198,7 @@ func BenchmarkCheckIn(b *testing.B) {
 			}
 		})
 		perSecond(b, done.Load(), "checkins/s")
+		b.ReportMetric(f.heapPerDevice, "heapB/device")
 		after := f.svc.Stats()
 		b.ReportMetric(float64(after.Recomputations-before.Recomputations)/float64(max(done.Load(), 1)), "recomputed/op")
 	}

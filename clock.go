@@ -17,4 +17,5 @@ func (f ClockFunc) Now() time.Time { return f() }
 // systemClock is the default clock.
 type systemClock struct{}
 
+// Now returns the system time.
 func (systemClock) Now() time.Time { return time.Now() }
