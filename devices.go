@@ -68,8 +68,8 @@ func (s *Service) Device(ctx context.Context, deviceID string) (*Device, error) 
 func (s *Service) viewDevice(d *deviceEntry) *Device {
 	out := &Device{ID: d.id, Enrollment: d.record, CredentialRevoked: d.revoked, Version: d.version}
 	out.Enrollment.History = nil
-	if d.object != nil {
-		out.Object = d.object.Clone()
+	if obj, ok := s.state.index.Device(d.id); ok {
+		out.Object = obj.Clone()
 	}
 	if d.facts != nil {
 		f := *d.facts

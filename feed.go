@@ -306,7 +306,7 @@ func (s *Service) resyncDevice(ctx context.Context, r store.Store, id string) er
 	if de.facts == nil || d.Facts == nil || !factsEqual(*de.facts, *d.Facts) {
 		de.dirty = true
 	}
-	de.version, de.created, de.object, de.facts = d.Version, d.Created, d.Object, d.Facts
+	de.version, de.created, de.facts = d.Version, d.Created, d.Facts
 	e, err := r.Enrollment(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -75,8 +75,9 @@ type deviceEntry struct {
 	id      string
 	version int64
 	created time.Time
-	object  *identity.Device  // nil when it has no directory object; read only
-	facts   *enrollment.Facts // nil for a directory-only object; read only
+	// The device's directory object, if any, is the index's (and a copy
+	// is the directory's).
+	facts *enrollment.Facts // nil for a directory-only object; read only
 	// record is the enrollment record (History nil); enrVer 0 when the
 	// device has none.
 	record enrollment.Record
@@ -192,14 +193,15 @@ func (s *Service) load(ctx context.Context) (int64, *state, error) {
 
 	// Devices, their enrollment records and credentials.
 	var objects []*identity.Device
+	var keys []string
 	for d, err := range s.st.Devices(ctx, "") {
 		if err != nil {
 			return 0, nil, err
 		}
-		de := &deviceEntry{id: d.ID, version: d.Version, created: d.Created, object: d.Object, facts: d.Facts, dirty: true}
-		st.devices[d.ID] = de
+		st.devices[d.ID] = &deviceEntry{id: d.ID, version: d.Version, created: d.Created, facts: d.Facts, dirty: true}
 		if d.Object != nil {
-			objects = append(objects, d.Object.Clone())
+			// The directory keeps a copy; the index keeps this one.
+			objects, keys = append(objects, d.Object), append(keys, d.ID)
 		}
 	}
 	for e, err := range s.st.Enrollments(ctx, "") {
@@ -233,15 +235,8 @@ func (s *Service) load(ctx context.Context) (int64, *state, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	ids := make([]string, 0, len(st.devices))
-	for id := range st.devices {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if de := st.devices[id]; de.object != nil {
-			st.index.UpsertDevice(id, de.object)
-		}
+	for i, obj := range objects {
+		st.index.UpsertDevice(keys[i], obj)
 	}
 
 	// Groups: those a memberOf rule names first, so that memberOf groups

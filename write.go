@@ -45,9 +45,11 @@ type txn struct {
 	touched bool
 
 	// records and facts hold the enrollment records and facts written so
-	// far, for later steps of the same write.
-	records map[string]enrollment.Record
-	facts   map[string]enrollment.Facts
+	// far, for later steps of the same write; unwritten marks the facts
+	// staged but not yet in the store.
+	records   map[string]enrollment.Record
+	facts     map[string]enrollment.Facts
+	unwritten map[string]bool
 }
 
 // write runs fn in a store transaction with the state current and s.mu
@@ -234,10 +236,11 @@ func (w *txn) handle(d *deviceEntry, ev enrollment.Event, t enrollment.Tenant, f
 	if err != nil {
 		return rec, err
 	}
-	if err := w.putFacts(d, f); err != nil {
+	w.stageFacts(d, f)
+	if err := w.applyDirectory(enrollment.Changes(ts)); err != nil {
 		return rec, err
 	}
-	if err := w.applyDirectory(enrollment.Changes(ts)); err != nil {
+	if err := w.flushFacts(d.id); err != nil {
 		return rec, err
 	}
 	if err := w.putRecord(d, next, ts); err != nil {
@@ -248,28 +251,51 @@ func (w *txn) handle(d *deviceEntry, ev enrollment.Event, t enrollment.Tenant, f
 
 // putFacts stores a device's facts, creating the device when it is new.
 func (w *txn) putFacts(d *deviceEntry, f enrollment.Facts) error {
+	w.stageFacts(d, f)
+	return w.flushFacts(d.id)
+}
+
+// stageFacts records a device's new facts, to be written with its record
+// by applyDirectory or flushFacts, whichever writes it first.
+func (w *txn) stageFacts(d *deviceEntry, f enrollment.Facts) {
 	if cur, ok := w.factsOf(d); ok && factsEqual(cur, f) {
-		return nil
-	}
-	sd, err := w.tx.Device(w.ctx, d.id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		sd = &store.Device{ID: d.id, Created: w.now}
-	case err != nil:
-		return err
+		return
 	}
 	fc := f
 	fc.Tags = slices.Clone(f.Tags)
-	sd.Facts, sd.Modified = &fc, w.now
-	if _, err := w.tx.PutDevice(w.ctx, sd); err != nil {
+	if w.facts == nil {
+		w.facts, w.unwritten = map[string]enrollment.Facts{}, map[string]bool{}
+	}
+	w.facts[d.id], w.unwritten[d.id] = fc, true
+	w.changed(changeDevice, d.id)
+}
+
+// flushFacts writes a device's staged facts, creating the device when it
+// is new.
+func (w *txn) flushFacts(id string) error {
+	if !w.unwritten[id] {
+		return nil
+	}
+	sd, err := w.tx.Device(w.ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		sd = &store.Device{ID: id, Created: w.now}
+	case err != nil:
 		return err
 	}
-	if w.facts == nil {
-		w.facts = map[string]enrollment.Facts{}
+	w.withFacts(sd)
+	_, err = w.tx.PutDevice(w.ctx, sd)
+	return err
+}
+
+// withFacts puts a device's staged facts in the record about to be
+// written.
+func (w *txn) withFacts(sd *store.Device) {
+	if w.unwritten[sd.ID] {
+		f := w.facts[sd.ID]
+		sd.Facts, sd.Modified = &f, w.now
+		delete(w.unwritten, sd.ID)
 	}
-	w.facts[d.id] = fc
-	w.changed(changeDevice, d.id)
-	return nil
 }
 
 // factsEqual compares two facts.
@@ -342,6 +368,7 @@ func (w *txn) applyDirectory(changes []identity.Change) error {
 		case err != nil:
 			return err
 		}
+		w.withFacts(sd)
 		var d targeting.Delta
 		if c.Kind == identity.ChangeDelete && sd.Facts == nil {
 			// A directory-only object (such as a duplicate): nothing is
