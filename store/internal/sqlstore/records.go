@@ -191,7 +191,7 @@ func (s *Store) Assignments(ctx context.Context, policyID string) (a *store.Assi
 		var v int64
 		err := s.row(ctx, q, "SELECT assignments, assignments_version FROM policies WHERE id = $1", []any{policyID}, &doc, &v)
 		if errors.Is(err, errNoRows) {
-			return store.NotFound("policy", policyID)
+			return codec.NotFound("policy", policyID)
 		} else if err != nil {
 			return err
 		}
@@ -222,9 +222,9 @@ func (s *Store) PutAssignments(ctx context.Context, a *store.Assignments) (v int
 		case err != nil:
 			return err
 		case !ok:
-			return store.NotFound("policy", a.PolicyID)
+			return codec.NotFound("policy", a.PolicyID)
 		}
-		return store.Conflict("assignments", a.PolicyID, a.Version, stored)
+		return codec.Conflict("assignments", a.PolicyID, a.Version, stored)
 	})
 	return v, err
 }
