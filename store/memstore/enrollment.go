@@ -38,6 +38,7 @@ func (s *Store) PutEnrollment(ctx context.Context, e *store.Enrollment) (int64, 
 	if row == nil {
 		return 0, codec.NotFound("device", id)
 	}
+	c.Record.DeviceID = row.dev.ID // share the key's copy
 	var stored int64
 	if row.enr != nil {
 		stored = row.enr.Version

@@ -24,6 +24,9 @@ func internAll(ss []string) {
 // everything but its ids and name.
 func internDevice(d *store.Device) {
 	if o := d.Object; o != nil {
+		if o.DeviceID == d.ID {
+			o.DeviceID = d.ID // one copy of the id, shared with the key
+		}
 		for _, s := range []*string{&o.DeviceCategory, &o.DeviceManagementAppID, &o.DeviceManufacturer,
 			&o.DeviceModel, &o.DeviceOSType, &o.DeviceOSVersion, &o.DeviceOwnership, &o.DeviceTrustType,
 			&o.EnrollmentProfileName, &o.ManagementType, &o.ProfileType} {
