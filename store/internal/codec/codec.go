@@ -13,9 +13,8 @@ import (
 	"github.com/secmgmt/secmgmt/store"
 )
 
-// MaxKeyLen is the longest key, in bytes: ids, report ids, configuration
-// versions, change kinds and keys.
-const MaxKeyLen = 256
+// MaxKeyLen is store.MaxKeyLen.
+const MaxKeyLen = store.MaxKeyLen
 
 // keyProblem says what is wrong with a key, or "" when nothing is.
 func keyProblem(s string, emptyOK bool) string {
