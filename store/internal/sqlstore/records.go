@@ -7,37 +7,21 @@ import (
 
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/store/internal/codec"
+	"github.com/secmgmt/secmgmt/store/internal/paging"
 )
 
 // pages builds an iterator that reads a page per query and yields it
 // after the query is done, so that the caller may use the store between
-// items. fetch returns the page, the cursor after it, and whether more may
-// follow.
+// items.
 func pages[T, C any](s *Store, ctx context.Context, cursor C, fetch func(q Querier, cursor C) ([]T, C, bool, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		for {
-			var items []T
-			var more bool
-			err := s.read(ctx, func(q Querier) error {
-				var err error
-				items, cursor, more, err = fetch(q, cursor)
-				return err
-			})
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-		}
-	}
+	return paging.Pages(cursor, func(cursor C) (items []T, next C, more bool, err error) {
+		err = s.read(ctx, func(q Querier) error {
+			var err error
+			items, next, more, err = fetch(q, cursor)
+			return err
+		})
+		return items, next, more, err
+	})
 }
 
 // scanDocs reads (id, doc, version) rows of a table in id order after a
