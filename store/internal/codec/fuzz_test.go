@@ -1,10 +1,14 @@
 package codec
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/secmgmt/secmgmt/enrollment"
+	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/store"
 )
 
@@ -87,6 +91,97 @@ func FuzzDecode(f *testing.F) {
 			if p, err := DecodePolicy("p", doc, version); err == nil {
 				_, _ = CanonicalPolicy(p)
 			}
+		}
+	})
+}
+
+// fuzzDevice builds a device from fuzz input: strings from data, the
+// choices (nil or not, empty or not, which enumeration) from bits.
+func fuzzDevice(data []byte, bits uint64) *store.Device {
+	parts := strings.Split(string(data), "|")
+	n := 0
+	next := func() string { n++; return parts[n%len(parts)] }
+	bit := func() bool { b := bits&1 == 1; bits = bits>>1 | bits<<63; return b }
+	list := func() []string {
+		switch {
+		case bit():
+			return nil
+		case bit():
+			return []string{}
+		}
+		return []string{next(), next()}
+	}
+	d := &store.Device{ID: "d1", Created: time.Unix(int64(bits%1e9), int64(bits%1e9)), Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", int(bits%7)*3600))}
+	if bit() {
+		o := &identity.Device{DevicePhysicalIDs: list(), MemberOf: list(), SystemLabels: list(), Tags: list()}
+		v := reflect.ValueOf(o).Elem()
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.String && v.Type().Field(i).Name != "Registration" {
+				f.SetString(next())
+			}
+		}
+		for i := range o.ExtensionAttributes {
+			o.ExtensionAttributes[i] = next()
+		}
+		if bit() {
+			o.DeviceID = "d1"
+		}
+		if bit() {
+			o.AccountEnabled = identity.Bool(bit())
+		}
+		if bit() {
+			o.IsRooted = identity.Bool(bit())
+		}
+		o.Registration = identity.RegistrationKind([]string{"", "full", "synthetic", "none", next()}[bits%5])
+		d.Object = o
+	}
+	if bit() {
+		platforms := []enrollment.Platform{enrollment.PlatformWindows, enrollment.PlatformWindowsServer, enrollment.PlatformMacOS, enrollment.PlatformLinux}
+		f := enrollment.HealthyFacts(platforms[bits%4])
+		f.Tags = list()
+		if bit() {
+			f.Edition = next()
+		}
+		if bit() {
+			f.OnboardedVia = ""
+		}
+		if bit() {
+			f.PowerShellLanguageMode = ""
+		}
+		if bit() {
+			f.EntraRegistration = ""
+		}
+		if bit() {
+			f.AgentVersion = next()
+		}
+		d.Facts = &f
+	}
+	return d
+}
+
+// FuzzCanonicalDevice holds CanonicalDevice, the memory backend's fast
+// path, to the round trip through the stored document: the same value, or
+// both refuse.
+func FuzzCanonicalDevice(f *testing.F) {
+	f.Add([]byte("DESKTOP-1|Windows|10.0.22631.4460|MDE-Management"), uint64(0xffffffffffffffff))
+	f.Add([]byte("a\xffb|\xc3|é|"), uint64(0x5555555555555555))
+	f.Add([]byte("x"), uint64(0))
+	f.Add([]byte("|Enterprise|101.24092.0004"), uint64(0x0123456789abcdef))
+	f.Fuzz(func(t *testing.T, data []byte, bits uint64) {
+		d := fuzzDevice(data, bits)
+		fast, ferr := CanonicalDevice(d)
+		slow, serr := canonicalDeviceJSON(d)
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("fast path: %v\nround trip: %v", ferr, serr)
+		}
+		if ferr != nil {
+			if !errors.Is(ferr, store.ErrInvalid) || !errors.Is(serr, store.ErrInvalid) {
+				t.Fatalf("not invalid-input errors: %v / %v", ferr, serr)
+			}
+			return
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("fast path:\n%+v\n%+v\nround trip:\n%+v\n%+v", fast, fast.Object, slow, slow.Object)
 		}
 	})
 }
