@@ -59,11 +59,11 @@ func (s *Store) PutDevice(ctx context.Context, d *store.Device) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	internDevice(c)
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
 	defer s.unlock()
+	s.db.strings.device(c)
 	row := s.db.devices[c.ID]
 	switch {
 	case row == nil && d.Version == 0:

@@ -45,6 +45,8 @@ type db struct {
 
 	changes []store.Change
 	lastSeq int64
+
+	strings interner
 }
 
 // txState is one transaction: the undo log that rolls it back.
@@ -58,6 +60,7 @@ func New() *Store {
 	return &Store{db: &db{
 		devices:       make(map[string]*deviceRow),
 		policyReports: make(map[string]*ordered.Map[struct{}]),
+		strings:       make(interner),
 	}}
 }
 
@@ -191,6 +194,7 @@ func (s *Store) Close() error {
 	s.db.policies.Clear()
 	s.db.policyReports = nil
 	s.db.changes = nil
+	s.db.strings = nil
 	return nil
 }
 
