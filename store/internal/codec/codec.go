@@ -113,10 +113,12 @@ type Corrupt struct {
 	Err    error
 }
 
+// Error names the record and what does not decode.
 func (e *Corrupt) Error() string {
 	return fmt.Sprintf("store: stored %s %q does not decode: %v", e.Record, e.Key, e.Err)
 }
 
+// Unwrap returns the decoder's error.
 func (e *Corrupt) Unwrap() error { return e.Err }
 
 // unreadable is the error of a record whose stored form does not decode
