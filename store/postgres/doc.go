@@ -24,7 +24,11 @@
 //     Appenders serialise from their append to their commit: append last.
 //
 // Reads inside a transaction see each statement's committed data and the
-// transaction's own writes; they are not a snapshot. WithSchema puts the
+// transaction's own writes; they are not a snapshot. The store's own
+// conditions (not found, version conflict, a duplicate report) never fail
+// a statement, so a transaction goes on after them; a database error does
+// abort the transaction in PostgreSQL, and the function given to Tx should
+// return it. WithSchema puts the
 // tables in a schema of their own (one per tenant, or per test); Open
 // creates it. The tests run when SECMGMT_POSTGRES_DSN names a database,
 // each in a fresh schema dropped afterwards, and skip otherwise.
