@@ -68,28 +68,3 @@ func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 // Unwrap returns the underlying error, or nil.
 func (e *InvalidError) Unwrap() error { return e.Err }
-
-// NotFound returns an error wrapping ErrNotFound that names the record,
-// e.g. NotFound("device", "d1"). Backends use it so that every backend words
-// the condition alike.
-func NotFound(record, key string) error {
-	return fmt.Errorf("%s: %w", name(record, key), ErrNotFound)
-}
-
-// Conflict returns an error wrapping ErrConflict that names the record and
-// the versions, e.g. Conflict("device", "d1", 3, 4).
-func Conflict(record, key string, given, stored int64) error {
-	if given == 0 {
-		return fmt.Errorf("%s: create, but version %d is stored: %w", name(record, key), stored, ErrConflict)
-	}
-	return fmt.Errorf("%s: version %d given, %d stored: %w", name(record, key), given, stored, ErrConflict)
-}
-
-// name is `device "d1"`, or the record kind alone for a record without a
-// key (the tenant).
-func name(record, key string) string {
-	if key == "" {
-		return record
-	}
-	return fmt.Sprintf("%s %q", record, key)
-}

@@ -11,6 +11,10 @@ import (
 	"github.com/secmgmt/secmgmt/report"
 )
 
+// MaxKeyLen is the longest key a store accepts, in bytes: record ids, report
+// ids, configuration versions, change kinds and keys.
+const MaxKeyLen = 256
+
 // Tenant is the stored tenant configuration. A store that was never given
 // one reads enrollment.DefaultTenant() at version 0.
 type Tenant struct {

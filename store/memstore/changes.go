@@ -41,7 +41,7 @@ func (s *Store) PutTenant(ctx context.Context, t *store.Tenant) (int64, error) {
 		stored = old.Version
 	}
 	if stored != t.Version {
-		return 0, store.Conflict("tenant", "", t.Version, stored)
+		return 0, codec.Conflict("tenant", "", t.Version, stored)
 	}
 	c.Version = stored + 1
 	s.db.tenant = c

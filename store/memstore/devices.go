@@ -48,7 +48,7 @@ func (s *Store) Device(ctx context.Context, id string) (*store.Device, error) {
 	defer s.runlock()
 	row := s.db.devices[id]
 	if row == nil {
-		return nil, store.NotFound("device", id)
+		return nil, codec.NotFound("device", id)
 	}
 	return row.dev.Clone(), nil
 }
@@ -59,11 +59,11 @@ func (s *Store) PutDevice(ctx context.Context, d *store.Device) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	internDevice(c)
 	if err := s.lock(ctx); err != nil {
 		return 0, err
 	}
 	defer s.unlock()
+	s.db.strings.device(c)
 	row := s.db.devices[c.ID]
 	switch {
 	case row == nil && d.Version == 0:
@@ -76,9 +76,9 @@ func (s *Store) PutDevice(ctx context.Context, d *store.Device) (int64, error) {
 			s.db.deviceOrder.Delete(c.ID)
 		})
 	case row == nil:
-		return 0, store.NotFound("device", c.ID)
+		return 0, codec.NotFound("device", c.ID)
 	case row.dev.Version != d.Version:
-		return 0, store.Conflict("device", c.ID, d.Version, row.dev.Version)
+		return 0, codec.Conflict("device", c.ID, d.Version, row.dev.Version)
 	default:
 		c.Version = row.dev.Version + 1
 		s.saveRow(row)
@@ -96,9 +96,9 @@ func (s *Store) DeleteDevice(ctx context.Context, id string, version int64) erro
 	row := s.db.devices[id]
 	switch {
 	case row == nil:
-		return store.NotFound("device", id)
+		return codec.NotFound("device", id)
 	case row.dev.Version != version:
-		return store.Conflict("device", id, version, row.dev.Version)
+		return codec.Conflict("device", id, version, row.dev.Version)
 	}
 	s.removeDeviceMemberships(row)
 	s.setReport(row, nil)
@@ -144,7 +144,7 @@ func (s *Store) RecordCheckIn(ctx context.Context, c store.CheckIn) error {
 	defer s.unlock()
 	row := s.db.devices[c.DeviceID]
 	if row == nil {
-		return store.NotFound("device", c.DeviceID)
+		return codec.NotFound("device", c.DeviceID)
 	}
 	s.saveRow(row)
 	row.checkIn = checkIn{at: c.At.UTC(), version: c.ConfigurationVersion, set: true}
@@ -159,7 +159,7 @@ func (s *Store) LastCheckIn(ctx context.Context, deviceID string) (*store.CheckI
 	defer s.runlock()
 	row := s.db.devices[deviceID]
 	if row == nil || !row.checkIn.set {
-		return nil, store.NotFound("check-in", deviceID)
+		return nil, codec.NotFound("check-in", deviceID)
 	}
 	return &store.CheckIn{DeviceID: deviceID, At: row.checkIn.at, ConfigurationVersion: row.checkIn.version}, nil
 }
@@ -176,7 +176,7 @@ func (s *Store) PutCredential(ctx context.Context, c *store.Credential) error {
 	defer s.unlock()
 	row := s.db.devices[cc.DeviceID]
 	if row == nil {
-		return store.NotFound("device", cc.DeviceID)
+		return codec.NotFound("device", cc.DeviceID)
 	}
 	s.saveRow(row)
 	row.cred = cc
@@ -191,7 +191,7 @@ func (s *Store) Credential(ctx context.Context, deviceID string) (*store.Credent
 	defer s.runlock()
 	row := s.db.devices[deviceID]
 	if row == nil || row.cred == nil {
-		return nil, store.NotFound("credential", deviceID)
+		return nil, codec.NotFound("credential", deviceID)
 	}
 	return row.cred.Clone(), nil
 }
@@ -208,7 +208,7 @@ func (s *Store) RevokeCredential(ctx context.Context, deviceID string, at time.T
 	row := s.db.devices[deviceID]
 	switch {
 	case row == nil || row.cred == nil:
-		return store.NotFound("credential", deviceID)
+		return codec.NotFound("credential", deviceID)
 	case row.cred.Revoked():
 		return nil
 	}

@@ -17,7 +17,7 @@ func (s *Store) Enrollment(ctx context.Context, deviceID string) (*store.Enrollm
 	defer s.runlock()
 	row := s.db.devices[deviceID]
 	if row == nil || row.enr == nil {
-		return nil, store.NotFound("enrollment", deviceID)
+		return nil, codec.NotFound("enrollment", deviceID)
 	}
 	e := *row.enr
 	return &e, nil
@@ -36,17 +36,18 @@ func (s *Store) PutEnrollment(ctx context.Context, e *store.Enrollment) (int64, 
 	id := c.Record.DeviceID
 	row := s.db.devices[id]
 	if row == nil {
-		return 0, store.NotFound("device", id)
+		return 0, codec.NotFound("device", id)
 	}
+	c.Record.DeviceID = row.dev.ID // share the key's copy
 	var stored int64
 	if row.enr != nil {
 		stored = row.enr.Version
 	}
 	switch {
 	case row.enr == nil && e.Version != 0:
-		return 0, store.NotFound("enrollment", id)
+		return 0, codec.NotFound("enrollment", id)
 	case stored != e.Version:
-		return 0, store.Conflict("enrollment", id, e.Version, stored)
+		return 0, codec.Conflict("enrollment", id, e.Version, stored)
 	}
 	c.Version = stored + 1
 	s.saveRow(row)
@@ -63,9 +64,9 @@ func (s *Store) DeleteEnrollment(ctx context.Context, deviceID string, version i
 	row := s.db.devices[deviceID]
 	switch {
 	case row == nil || row.enr == nil:
-		return store.NotFound("enrollment", deviceID)
+		return codec.NotFound("enrollment", deviceID)
 	case row.enr.Version != version:
-		return store.Conflict("enrollment", deviceID, version, row.enr.Version)
+		return codec.Conflict("enrollment", deviceID, version, row.enr.Version)
 	}
 	s.saveRow(row)
 	row.enr = nil
@@ -103,7 +104,7 @@ func (s *Store) AppendHistory(ctx context.Context, deviceID string, ts ...enroll
 	defer s.unlock()
 	row := s.db.devices[deviceID]
 	if row == nil {
-		return store.NotFound("device", deviceID)
+		return codec.NotFound("device", deviceID)
 	}
 	if len(c) == 0 {
 		return nil
@@ -118,7 +119,7 @@ func (s *Store) History(ctx context.Context, deviceID string) iter.Seq2[*enrollm
 	return pages(s, ctx, 0, func(from int) ([]*enrollment.Transition, int, bool, error) {
 		row := s.db.devices[deviceID]
 		if row == nil {
-			return nil, 0, false, store.NotFound("device", deviceID)
+			return nil, 0, false, codec.NotFound("device", deviceID)
 		}
 		if from >= len(row.history) {
 			return nil, from, false, nil

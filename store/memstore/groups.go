@@ -25,7 +25,7 @@ func (s *Store) Group(ctx context.Context, id string) (*store.Group, error) {
 	defer s.runlock()
 	g, ok := s.db.groups.Get(id)
 	if !ok {
-		return nil, store.NotFound("group", id)
+		return nil, codec.NotFound("group", id)
 	}
 	return g.g.Clone(), nil
 }
@@ -46,9 +46,9 @@ func (s *Store) PutGroup(ctx context.Context, g *store.Group) (int64, error) {
 		c.Version = 1
 		s.createGroup(&groupRow{g: c})
 	case !ok:
-		return 0, store.NotFound("group", c.ID)
+		return 0, codec.NotFound("group", c.ID)
 	case row.g.Version != g.Version:
-		return 0, store.Conflict("group", c.ID, g.Version, row.g.Version)
+		return 0, codec.Conflict("group", c.ID, g.Version, row.g.Version)
 	default:
 		c.Version = row.g.Version + 1
 		old := row.g
@@ -88,9 +88,9 @@ func (s *Store) DeleteGroup(ctx context.Context, id string, version int64) error
 	row, ok := d.groups.Get(id)
 	switch {
 	case !ok:
-		return store.NotFound("group", id)
+		return codec.NotFound("group", id)
 	case row.g.Version != version:
-		return store.Conflict("group", id, version, row.g.Version)
+		return codec.Conflict("group", id, version, row.g.Version)
 	}
 	s.removeGroupMemberships(row)
 	d.groups.Delete(id)
@@ -154,11 +154,11 @@ func (s *Store) ApplyMemberships(ctx context.Context, delta store.MembershipDelt
 	for i, m := range delta.Added {
 		row := d.devices[m.DeviceID]
 		if row == nil {
-			return store.NotFound("device", m.DeviceID)
+			return codec.NotFound("device", m.DeviceID)
 		}
 		g, ok := d.groups.Get(m.GroupID)
 		if !ok {
-			return store.NotFound("group", m.GroupID)
+			return codec.NotFound("group", m.GroupID)
 		}
 		added[i] = pair{g, row}
 	}
@@ -180,7 +180,7 @@ func (s *Store) GroupMembers(ctx context.Context, groupID, after string) iter.Se
 	return pages(s, ctx, after, func(cursor string) ([]string, string, bool, error) {
 		g, ok := s.db.groups.Get(groupID)
 		if !ok {
-			return nil, "", false, store.NotFound("group", groupID)
+			return nil, "", false, codec.NotFound("group", groupID)
 		}
 		var page []string
 		g.members.Ascend(cursor, func(id string, _ struct{}) bool {
@@ -202,7 +202,7 @@ func (s *Store) CountGroupMembers(ctx context.Context, groupID string) (int, err
 	defer s.runlock()
 	g, ok := s.db.groups.Get(groupID)
 	if !ok {
-		return 0, store.NotFound("group", groupID)
+		return 0, codec.NotFound("group", groupID)
 	}
 	return g.members.Len(), nil
 }
@@ -215,7 +215,7 @@ func (s *Store) DeviceGroups(ctx context.Context, deviceID string) ([]string, er
 	defer s.runlock()
 	row := s.db.devices[deviceID]
 	if row == nil {
-		return nil, store.NotFound("device", deviceID)
+		return nil, codec.NotFound("device", deviceID)
 	}
 	ids := make([]string, len(row.groups))
 	for i, idx := range row.groups {
@@ -233,7 +233,7 @@ func (s *Store) RemoveDeviceMemberships(ctx context.Context, deviceID string) er
 	defer s.unlock()
 	row := s.db.devices[deviceID]
 	if row == nil {
-		return store.NotFound("device", deviceID)
+		return codec.NotFound("device", deviceID)
 	}
 	s.removeDeviceMemberships(row)
 	return nil
@@ -253,7 +253,7 @@ func (s *Store) RemoveGroupMemberships(ctx context.Context, groupID string) erro
 	defer s.unlock()
 	g, ok := s.db.groups.Get(groupID)
 	if !ok {
-		return store.NotFound("group", groupID)
+		return codec.NotFound("group", groupID)
 	}
 	s.removeGroupMemberships(g)
 	return nil

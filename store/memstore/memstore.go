@@ -9,6 +9,7 @@ import (
 
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/store/internal/ordered"
+	"github.com/secmgmt/secmgmt/store/internal/paging"
 )
 
 // pageSize is how many records an iterator copies under one lock.
@@ -44,6 +45,8 @@ type db struct {
 
 	changes []store.Change
 	lastSeq int64
+
+	strings interner
 }
 
 // txState is one transaction: the undo log that rolls it back.
@@ -57,6 +60,7 @@ func New() *Store {
 	return &Store{db: &db{
 		devices:       make(map[string]*deviceRow),
 		policyReports: make(map[string]*ordered.Map[struct{}]),
+		strings:       make(interner),
 	}}
 }
 
@@ -64,32 +68,16 @@ var errTxDone = fmt.Errorf("transaction is finished: %w", store.ErrClosed)
 
 // rlock takes the read lock; in a transaction, which holds the write
 // lock, it only checks that the transaction is still running.
-func (s *Store) rlock(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.tx != nil {
-		if s.tx.done {
-			return errTxDone
-		}
-		return nil
-	}
-	s.db.mu.RLock()
-	if s.db.closed {
-		s.db.mu.RUnlock()
-		return store.ErrClosed
-	}
-	return nil
-}
+func (s *Store) rlock(ctx context.Context) error { return s.acquire(ctx, false) }
 
-func (s *Store) runlock() {
-	if s.tx == nil {
-		s.db.mu.RUnlock()
-	}
-}
+func (s *Store) runlock() { s.release(false) }
 
 // lock takes the write lock, or checks the transaction.
-func (s *Store) lock(ctx context.Context) error {
+func (s *Store) lock(ctx context.Context) error { return s.acquire(ctx, true) }
+
+func (s *Store) unlock() { s.release(true) }
+
+func (s *Store) acquire(ctx context.Context, write bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -99,17 +87,25 @@ func (s *Store) lock(ctx context.Context) error {
 		}
 		return nil
 	}
-	s.db.mu.Lock()
+	if write {
+		s.db.mu.Lock()
+	} else {
+		s.db.mu.RLock()
+	}
 	if s.db.closed {
-		s.db.mu.Unlock()
+		s.release(write)
 		return store.ErrClosed
 	}
 	return nil
 }
 
-func (s *Store) unlock() {
-	if s.tx == nil {
+func (s *Store) release(write bool) {
+	switch {
+	case s.tx != nil:
+	case write:
 		s.db.mu.Unlock()
+	default:
+		s.db.mu.RUnlock()
 	}
 }
 
@@ -198,36 +194,19 @@ func (s *Store) Close() error {
 	s.db.policies.Clear()
 	s.db.policyReports = nil
 	s.db.changes = nil
+	s.db.strings = nil
 	return nil
 }
 
-// pages builds an iterator that fetches a page at a time under the read
-// lock and yields it outside the lock, so that the caller may call the
-// store between items. fetch returns the page, the cursor after it, and
-// whether more may follow.
+// pages builds an iterator that fetches each page under the read lock
+// and yields it outside the lock, so that the caller may call the store
+// between items.
 func pages[T, C any](s *Store, ctx context.Context, cursor C, fetch func(cursor C) ([]T, C, bool, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		for {
-			if err := s.rlock(ctx); err != nil {
-				yield(zero, err)
-				return
-			}
-			items, next, more, err := fetch(cursor)
-			s.runlock()
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-			cursor = next
+	return paging.Pages(cursor, func(cursor C) ([]T, C, bool, error) {
+		if err := s.rlock(ctx); err != nil {
+			return nil, cursor, false, err
 		}
-	}
+		defer s.runlock()
+		return fetch(cursor)
+	})
 }

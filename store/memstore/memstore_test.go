@@ -9,9 +9,17 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t testing.TB) store.Store {
 		s := memstore.New()
 		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) store.Store {
+		s := memstore.New()
+		tb.Cleanup(func() { s.Close() })
 		return s
 	})
 }

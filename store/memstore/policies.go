@@ -22,7 +22,7 @@ func (s *Store) Policy(ctx context.Context, id string) (*store.Policy, error) {
 	defer s.runlock()
 	row, ok := s.db.policies.Get(id)
 	if !ok {
-		return nil, store.NotFound("policy", id)
+		return nil, codec.NotFound("policy", id)
 	}
 	return row.p.Clone(), nil
 }
@@ -45,9 +45,9 @@ func (s *Store) PutPolicy(ctx context.Context, p *store.Policy) (int64, error) {
 		s.db.policies.Set(id, &policyRow{p: c})
 		s.onUndo(func() { s.db.policies.Delete(id) })
 	case !ok:
-		return 0, store.NotFound("policy", id)
+		return 0, codec.NotFound("policy", id)
 	case row.p.Version != p.Version:
-		return 0, store.Conflict("policy", id, p.Version, row.p.Version)
+		return 0, codec.Conflict("policy", id, p.Version, row.p.Version)
 	default:
 		c.Version = row.p.Version + 1
 		old := row.p
@@ -66,9 +66,9 @@ func (s *Store) DeletePolicy(ctx context.Context, id string, version int64) erro
 	row, ok := s.db.policies.Get(id)
 	switch {
 	case !ok:
-		return store.NotFound("policy", id)
+		return codec.NotFound("policy", id)
 	case row.p.Version != version:
-		return store.Conflict("policy", id, version, row.p.Version)
+		return codec.Conflict("policy", id, version, row.p.Version)
 	}
 	s.db.policies.Delete(id)
 	s.onUndo(func() { s.db.policies.Set(id, row) })
@@ -96,7 +96,7 @@ func (s *Store) Assignments(ctx context.Context, policyID string) (*store.Assign
 	defer s.runlock()
 	row, ok := s.db.policies.Get(policyID)
 	if !ok {
-		return nil, store.NotFound("policy", policyID)
+		return nil, codec.NotFound("policy", policyID)
 	}
 	if row.assign == nil {
 		return &store.Assignments{PolicyID: policyID}, nil
@@ -116,14 +116,14 @@ func (s *Store) PutAssignments(ctx context.Context, a *store.Assignments) (int64
 	defer s.unlock()
 	row, ok := s.db.policies.Get(c.PolicyID)
 	if !ok {
-		return 0, store.NotFound("policy", c.PolicyID)
+		return 0, codec.NotFound("policy", c.PolicyID)
 	}
 	var stored int64
 	if row.assign != nil {
 		stored = row.assign.Version
 	}
 	if stored != a.Version {
-		return 0, store.Conflict("assignments", c.PolicyID, a.Version, stored)
+		return 0, codec.Conflict("assignments", c.PolicyID, a.Version, stored)
 	}
 	c.Version = stored + 1
 	old := row.assign

@@ -21,7 +21,7 @@ func (s *Store) PutStatusReport(ctx context.Context, r *store.StatusReport) (sto
 	defer s.unlock()
 	row := s.db.devices[c.DeviceID]
 	if row == nil {
-		return "", store.NotFound("device", c.DeviceID)
+		return "", codec.NotFound("device", c.DeviceID)
 	}
 	if cur := row.report; cur != nil {
 		if cur.ReportID == c.ReportID {
@@ -100,7 +100,7 @@ func (s *Store) StatusReport(ctx context.Context, deviceID string) (*store.Statu
 	defer s.runlock()
 	row := s.db.devices[deviceID]
 	if row == nil || row.report == nil {
-		return nil, store.NotFound("status report", deviceID)
+		return nil, codec.NotFound("status report", deviceID)
 	}
 	return row.report.Clone(), nil
 }
@@ -139,7 +139,7 @@ func (s *Store) DeleteStatusReport(ctx context.Context, deviceID string) error {
 	defer s.unlock()
 	row := s.db.devices[deviceID]
 	if row == nil || row.report == nil {
-		return store.NotFound("status report", deviceID)
+		return codec.NotFound("status report", deviceID)
 	}
 	s.setReport(row, nil)
 	return nil

@@ -119,8 +119,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 // db adapts a pgx pool to the SQL store.
 type db struct{ pool *pgxpool.Pool }
 
+// Reader returns the pool: reads outside transactions.
 func (d *db) Reader() sqlstore.Querier { return querier{d.pool} }
 
+// Begin starts a READ COMMITTED transaction.
 func (d *db) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
@@ -129,6 +131,7 @@ func (d *db) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	return txn{querier{tx}, tx}, nil
 }
 
+// Close closes the pool.
 func (d *db) Close() error {
 	d.pool.Close()
 	return nil
@@ -141,11 +144,13 @@ type pgxQuerier interface {
 
 type querier struct{ q pgxQuerier }
 
+// Exec runs a statement and returns the rows it changed.
 func (q querier) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	tag, err := q.q.Exec(ctx, sql, args...)
 	return tag.RowsAffected(), err
 }
 
+// Query runs a query.
 func (q querier) Query(ctx context.Context, sql string, args ...any) (sqlstore.Rows, error) {
 	return q.q.Query(ctx, sql, args...)
 }
@@ -155,5 +160,8 @@ type txn struct {
 	tx pgx.Tx
 }
 
-func (t txn) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+// Commit commits the transaction.
+func (t txn) Commit(ctx context.Context) error { return t.tx.Commit(ctx) }
+
+// Rollback rolls the transaction back.
 func (t txn) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

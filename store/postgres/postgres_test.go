@@ -60,9 +60,16 @@ func open(t testing.TB, schema string) *postgres.Store {
 
 func TestConformance(t *testing.T) {
 	dsn(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t testing.TB) store.Store {
 		return open(t, freshSchema(t))
-	}, storetest.WithReopen(func(t *testing.T, closed store.Store) store.Store {
+	}, storetest.WithReopen(func(t testing.TB, closed store.Store) store.Store {
 		return open(t, closed.(*postgres.Store).Schema())
 	}))
+}
+
+func BenchmarkStore(b *testing.B) {
+	dsn(b)
+	storetest.Benchmark(b, func(tb testing.TB) store.Store {
+		return open(tb, freshSchema(tb))
+	})
 }

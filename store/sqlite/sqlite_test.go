@@ -10,7 +10,7 @@ import (
 )
 
 // open opens a store at path, closed at the end of the test.
-func open(t *testing.T, path string) *sqlite.Store {
+func open(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(path)
 	if err != nil {
@@ -21,9 +21,15 @@ func open(t *testing.T, path string) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t testing.TB) store.Store {
 		return open(t, filepath.Join(t.TempDir(), "secmgmt.db"))
-	}, storetest.WithReopen(func(t *testing.T, closed store.Store) store.Store {
+	}, storetest.WithReopen(func(t testing.TB, closed store.Store) store.Store {
 		return open(t, closed.(*sqlite.Store).Path())
 	}))
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) store.Store {
+		return open(tb, filepath.Join(tb.TempDir(), "secmgmt.db"))
+	})
 }

@@ -3,9 +3,9 @@
 // documents.
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) store.Store {
+//		storetest.Run(t, func(tb testing.TB) store.Store {
 //			s := memstore.New()
-//			t.Cleanup(func() { s.Close() })
+//			tb.Cleanup(func() { s.Close() })
 //			return s
 //		})
 //	}
@@ -38,20 +38,20 @@ import (
 type Option func(*config)
 
 type config struct {
-	reopen func(t *testing.T, closed store.Store) store.Store
+	reopen func(tb testing.TB, closed store.Store) store.Store
 }
 
 // WithReopen declares the backend persistent. reopen is given a store the
 // kit has written to and closed; it returns a new store over the same
 // data (the same file, the same database schema).
-func WithReopen(reopen func(t *testing.T, closed store.Store) store.Store) Option {
+func WithReopen(reopen func(tb testing.TB, closed store.Store) store.Store) Option {
 	return func(c *config) { c.reopen = reopen }
 }
 
 // env is what a case gets: a fresh store and the means to make more.
 type env struct {
 	s        store.Store
-	newStore func(t *testing.T) store.Store
+	newStore func(tb testing.TB) store.Store
 	cfg      config
 }
 
@@ -61,7 +61,7 @@ type testCase struct {
 }
 
 // Run runs the kit. newStore returns a new, empty store.
-func Run(t *testing.T, newStore func(t *testing.T) store.Store, opts ...Option) {
+func Run(t *testing.T, newStore func(tb testing.TB) store.Store, opts ...Option) {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)

@@ -13,9 +13,8 @@ import (
 	"github.com/secmgmt/secmgmt/store"
 )
 
-// MaxKeyLen is the longest key, in bytes: ids, report ids, configuration
-// versions, change kinds and keys.
-const MaxKeyLen = 256
+// MaxKeyLen is store.MaxKeyLen.
+const MaxKeyLen = store.MaxKeyLen
 
 // keyProblem says what is wrong with a key, or "" when nothing is.
 func keyProblem(s string, emptyOK bool) string {
@@ -114,14 +113,41 @@ type Corrupt struct {
 	Err    error
 }
 
+// Error names the record and what does not decode.
 func (e *Corrupt) Error() string {
 	return fmt.Sprintf("store: stored %s %q does not decode: %v", e.Record, e.Key, e.Err)
 }
 
+// Unwrap returns the decoder's error.
 func (e *Corrupt) Unwrap() error { return e.Err }
 
 // unreadable is the error of a record whose stored form does not decode
 // back: the domain package's encoder wrote what its decoder refuses.
 func unreadable(record, key string, err error) error {
 	return &store.InvalidError{Record: record, Key: key, Reason: "its stored form does not read back", Err: err}
+}
+
+// NotFound returns an error wrapping store.ErrNotFound that names the record,
+// e.g. NotFound("device", "d1"). Backends use it so that every backend words
+// the condition alike.
+func NotFound(record, key string) error {
+	return fmt.Errorf("%s: %w", name(record, key), store.ErrNotFound)
+}
+
+// Conflict returns an error wrapping store.ErrConflict that names the record and
+// the versions, e.g. Conflict("device", "d1", 3, 4).
+func Conflict(record, key string, given, stored int64) error {
+	if given == 0 {
+		return fmt.Errorf("%s: create, but version %d is stored: %w", name(record, key), stored, store.ErrConflict)
+	}
+	return fmt.Errorf("%s: version %d given, %d stored: %w", name(record, key), given, stored, store.ErrConflict)
+}
+
+// name is `device "d1"`, or the record kind alone for a record without a
+// key (the tenant).
+func name(record, key string) string {
+	if key == "" {
+		return record
+	}
+	return fmt.Sprintf("%s %q", record, key)
 }

@@ -51,7 +51,7 @@ func (s *Store) PutTenant(ctx context.Context, t *store.Tenant) (v int64, err er
 		if err := s.row(ctx, q, "SELECT version FROM tenant WHERE id = 1", nil, &stored); err != nil && !errors.Is(err, errNoRows) {
 			return err
 		}
-		return store.Conflict("tenant", "", t.Version, stored)
+		return codec.Conflict("tenant", "", t.Version, stored)
 	})
 	return v, err
 }

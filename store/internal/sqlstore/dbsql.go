@@ -40,6 +40,7 @@ type execQuerier interface {
 
 type sqlQuerier struct{ q execQuerier }
 
+// Exec runs a statement and returns the rows it changed.
 func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := q.q.ExecContext(ctx, query, args...)
 	if err != nil {
@@ -48,6 +49,7 @@ func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64,
 	return res.RowsAffected()
 }
 
+// Query runs a query.
 func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -58,17 +60,23 @@ func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (Rows,
 
 type sqlRows struct{ *sql.Rows }
 
+// Close closes the rows; database/sql reports no error worth keeping.
 func (r sqlRows) Close() { r.Rows.Close() }
 
 type sqlTx struct{ tx *sql.Tx }
 
+// Exec runs a statement in the transaction.
 func (t sqlTx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	return sqlQuerier{t.tx}.Exec(ctx, query, args...)
 }
 
+// Query runs a query in the transaction.
 func (t sqlTx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	return sqlQuerier{t.tx}.Query(ctx, query, args...)
 }
 
-func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+// Commit commits the transaction.
+func (t sqlTx) Commit(context.Context) error { return t.tx.Commit() }
+
+// Rollback rolls the transaction back.
 func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }

@@ -91,7 +91,7 @@ func (s *Store) ApplyMemberships(ctx context.Context, delta store.MembershipDelt
 				return err
 			}
 			if missing != "" {
-				return store.NotFound(check.record, missing)
+				return codec.NotFound(check.record, missing)
 			}
 		}
 		for chunk := range slices.Chunk(delta.Removed, chunkRows) {
@@ -133,7 +133,7 @@ func uniqueInOrder(ids []string) []string {
 func (s *Store) mustExist(ctx context.Context, q Querier, table, record, key string) error {
 	ok, err := s.exists(ctx, q, table, "id", key)
 	if err == nil && !ok {
-		err = store.NotFound(record, key)
+		err = codec.NotFound(record, key)
 	}
 	return err
 }

@@ -7,37 +7,21 @@ import (
 
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/store/internal/codec"
+	"github.com/secmgmt/secmgmt/store/internal/paging"
 )
 
 // pages builds an iterator that reads a page per query and yields it
 // after the query is done, so that the caller may use the store between
-// items. fetch returns the page, the cursor after it, and whether more may
-// follow.
+// items.
 func pages[T, C any](s *Store, ctx context.Context, cursor C, fetch func(q Querier, cursor C) ([]T, C, bool, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		for {
-			var items []T
-			var more bool
-			err := s.read(ctx, func(q Querier) error {
-				var err error
-				items, cursor, more, err = fetch(q, cursor)
-				return err
-			})
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if !more {
-				return
-			}
-		}
-	}
+	return paging.Pages(cursor, func(cursor C) (items []T, next C, more bool, err error) {
+		err = s.read(ctx, func(q Querier) error {
+			var err error
+			items, next, more, err = fetch(q, cursor)
+			return err
+		})
+		return items, next, more, err
+	})
 }
 
 // scanDocs reads (id, doc, version) rows of a table in id order after a
@@ -191,7 +175,7 @@ func (s *Store) Assignments(ctx context.Context, policyID string) (a *store.Assi
 		var v int64
 		err := s.row(ctx, q, "SELECT assignments, assignments_version FROM policies WHERE id = $1", []any{policyID}, &doc, &v)
 		if errors.Is(err, errNoRows) {
-			return store.NotFound("policy", policyID)
+			return codec.NotFound("policy", policyID)
 		} else if err != nil {
 			return err
 		}
@@ -222,9 +206,9 @@ func (s *Store) PutAssignments(ctx context.Context, a *store.Assignments) (v int
 		case err != nil:
 			return err
 		case !ok:
-			return store.NotFound("policy", a.PolicyID)
+			return codec.NotFound("policy", a.PolicyID)
 		}
-		return store.Conflict("assignments", a.PolicyID, a.Version, stored)
+		return codec.Conflict("assignments", a.PolicyID, a.Version, stored)
 	})
 	return v, err
 }

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 
 	"github.com/secmgmt/secmgmt/store"
+	"github.com/secmgmt/secmgmt/store/internal/codec"
 )
 
 // Querier runs statements: a connection pool or a transaction.
@@ -363,14 +364,14 @@ func (s *Store) putVersioned(ctx context.Context, q Querier, table, record, key 
 				return 0, err
 			}
 			if !ok {
-				return 0, store.NotFound(strings.TrimSuffix(parent, "s"), key)
+				return 0, codec.NotFound(strings.TrimSuffix(parent, "s"), key)
 			}
 		}
 		stored, _, err := s.version(ctx, q, table, "version", key)
 		if err != nil {
 			return 0, err
 		}
-		return 0, store.Conflict(record, key, 0, stored)
+		return 0, codec.Conflict(record, key, 0, stored)
 	}
 	n, err := s.exec(ctx, q, "UPDATE "+table+" SET doc = $2, version = version + 1 WHERE id = $1 AND version = $3", key, string(doc), version)
 	if err != nil || n == 1 {
@@ -386,9 +387,9 @@ func (s *Store) missOrConflict(ctx context.Context, q Querier, table, versionCol
 	case err != nil:
 		return err
 	case !ok:
-		return store.NotFound(record, key)
+		return codec.NotFound(record, key)
 	}
-	return store.Conflict(record, key, version, stored)
+	return codec.Conflict(record, key, version, stored)
 }
 
 // deleteVersioned deletes a (id, doc, version) row at a version.
@@ -406,7 +407,7 @@ func (s *Store) getVersioned(ctx context.Context, q Querier, table, record, key 
 	var v int64
 	err := s.row(ctx, q, "SELECT doc, version FROM "+table+" WHERE id = $1", []any{key}, &doc, &v)
 	if errors.Is(err, errNoRows) {
-		return nil, 0, store.NotFound(record, key)
+		return nil, 0, codec.NotFound(record, key)
 	}
 	return doc, v, err
 }

@@ -62,7 +62,7 @@ func (s *Store) PutStatusReport(ctx context.Context, r *store.StatusReport) (out
 			outcome = store.ReportStored
 			return nil
 		}
-		return store.Conflict("status report", e.DeviceID, 0, 0)
+		return codec.Conflict("status report", e.DeviceID, 0, 0)
 	})
 	return outcome, err
 }
@@ -74,7 +74,7 @@ func (s *Store) StatusReport(ctx context.Context, deviceID string) (r *store.Sta
 		err := s.row(ctx, q, "SELECT report_id, configuration_version, reported_at FROM status_reports WHERE device_id = $1",
 			[]any{deviceID}, &e.ReportID, &e.ConfigurationVersion, &e.ReportedAt)
 		if errors.Is(err, errNoRows) {
-			return store.NotFound("status report", deviceID)
+			return codec.NotFound("status report", deviceID)
 		} else if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Store) DeleteStatusReport(ctx context.Context, deviceID string) error {
 		}
 		n, err := s.exec(ctx, q, "DELETE FROM status_reports WHERE device_id = $1", deviceID)
 		if err == nil && n == 0 {
-			err = store.NotFound("status report", deviceID)
+			err = codec.NotFound("status report", deviceID)
 		}
 		return err
 	})
@@ -152,7 +152,7 @@ func (s *Store) PutCredential(ctx context.Context, c *store.Credential) error {
 			ON CONFLICT (device_id) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at, revoked_at = excluded.revoked_at`,
 			c.DeviceID, c.Hash, issued, revoked)
 		if err == nil && n == 0 {
-			err = store.NotFound("device", c.DeviceID)
+			err = codec.NotFound("device", c.DeviceID)
 		}
 		return err
 	})
@@ -165,7 +165,7 @@ func (s *Store) Credential(ctx context.Context, deviceID string) (c *store.Crede
 		var issued, revoked string
 		err := s.row(ctx, q, "SELECT hash, issued_at, revoked_at FROM credentials WHERE device_id = $1", []any{deviceID}, &hash, &issued, &revoked)
 		if errors.Is(err, errNoRows) {
-			return store.NotFound("credential", deviceID)
+			return codec.NotFound("credential", deviceID)
 		} else if err != nil {
 			return err
 		}
@@ -192,7 +192,7 @@ func (s *Store) RevokeCredential(ctx context.Context, deviceID string, at time.T
 		// Not there, or revoked already (which keeps the first time).
 		ok, err := s.exists(ctx, q, "credentials", "device_id", deviceID)
 		if err == nil && !ok {
-			err = store.NotFound("credential", deviceID)
+			err = codec.NotFound("credential", deviceID)
 		}
 		return err
 	})
@@ -210,7 +210,7 @@ func (s *Store) RecordCheckIn(ctx context.Context, c store.CheckIn) error {
 			ON CONFLICT (device_id) DO UPDATE SET at = excluded.at, configuration_version = excluded.configuration_version`,
 			c.DeviceID, at, c.ConfigurationVersion)
 		if err == nil && n == 0 {
-			err = store.NotFound("device", c.DeviceID)
+			err = codec.NotFound("device", c.DeviceID)
 		}
 		return err
 	})
@@ -223,7 +223,7 @@ func (s *Store) LastCheckIn(ctx context.Context, deviceID string) (c *store.Chec
 		c = &store.CheckIn{DeviceID: deviceID}
 		err := s.row(ctx, q, "SELECT at, configuration_version FROM checkins WHERE device_id = $1", []any{deviceID}, &at, &c.ConfigurationVersion)
 		if errors.Is(err, errNoRows) {
-			return store.NotFound("check-in", deviceID)
+			return codec.NotFound("check-in", deviceID)
 		} else if err != nil {
 			return err
 		}
