@@ -70,3 +70,11 @@ func invalid(op, field, reason string, err error) error {
 func notFound(record, key string) error {
 	return fmt.Errorf("%s %q: %w", record, key, ErrNotFound)
 }
+
+// versionConflict wraps ErrConflict with the record and the versions.
+func versionConflict(record, key string, given, current int64) error {
+	if key == "" {
+		return fmt.Errorf("%s: version %d given, %d current: %w", record, given, current, ErrConflict)
+	}
+	return fmt.Errorf("%s %q: version %d given, %d current: %w", record, key, given, current, ErrConflict)
+}

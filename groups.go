@@ -171,7 +171,7 @@ func (s *Service) UpdateGroup(ctx context.Context, g Group) (*Group, error) {
 			return notFound("group", sg.ID)
 		}
 		if ge.g.Version != g.Version {
-			return store.Conflict("group", sg.ID, g.Version, ge.g.Version)
+			return versionConflict("group", sg.ID, g.Version, ge.g.Version)
 		}
 		if !sg.Dynamic() && g.Members == nil {
 			sg.Members, def.Members = w.st.memberList(sg.ID), nil

@@ -297,7 +297,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, p *policy.Policy, version in
 			return notFound("policy", p.ID)
 		}
 		if cur.version != version {
-			return store.Conflict("policy", p.ID, version, cur.version)
+			return versionConflict("policy", p.ID, version, cur.version)
 		}
 		c := p.Clone()
 		c.Assignments = nil

@@ -48,7 +48,7 @@ func (s *Service) SetTenant(ctx context.Context, t enrollment.Tenant, version in
 	var out int64
 	err := s.write(ctx, op, func(w *txn) error {
 		if version != w.st.tenantVer {
-			return store.Conflict("tenant", "", version, w.st.tenantVer)
+			return versionConflict("tenant", "", version, w.st.tenantVer)
 		}
 		old := w.st.tenant
 		cur := old
