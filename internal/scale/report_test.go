@@ -2,6 +2,7 @@ package scale
 
 import (
 	"iter"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -149,7 +150,8 @@ func seqOf(recs []*report.DeviceRecord) iter.Seq[*report.DeviceRecord] {
 // BenchmarkReport computes the fleet-wide report over every device
 // record: the per-policy status counts, the enrollment and managed-by
 // breakdowns, check-in freshness and the conflict summaries (the views
-// examples/fleet prints), each a pass over the records.
+// examples/fleet prints), each a pass over the records; view=all runs them
+// all.
 func BenchmarkReport(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		fd := fleetOf(b, n)
@@ -160,20 +162,42 @@ func BenchmarkReport(b *testing.B) {
 		}
 		seq := seqOf(recs)
 		stale := report.DefaultStaleness(fd.fleet.Options.Now)
-		var aggs []report.PolicyAggregate
-		var sums []conflict.Summary
-		b.ReportAllocs()
-		for b.Loop() {
-			aggs = report.PolicyAggregates(pols, seq)
-			report.EnrollmentBreakdown(seq)
-			report.ManagedByBreakdown(seq)
-			report.CheckInFreshness(stale, seq)
-			sums = report.ConflictSummaries(pols, seq)
+		views := []struct {
+			name string
+			run  func()
+		}{
+			{"policies", func() {
+				if aggs := report.PolicyAggregates(pols, seq); len(aggs) != len(pols) {
+					b.Fatalf("%d aggregates for %d policies", len(aggs), len(pols))
+				}
+			}},
+			{"enrollment", func() { report.EnrollmentBreakdown(seq) }},
+			{"managedBy", func() { report.ManagedByBreakdown(seq) }},
+			{"freshness", func() { report.CheckInFreshness(stale, seq) }},
+			{"conflicts", func() {
+				if sums := report.ConflictSummaries(pols, seq); len(sums) == 0 {
+					b.Fatal("no conflict summaries")
+				}
+			}},
 		}
-		if len(aggs) != len(pols) || len(sums) == 0 {
-			b.Fatalf("%d aggregates for %d policies, %d conflict summaries", len(aggs), len(pols), len(sums))
+		each := slices.Clone(views)
+		all := func() {
+			for _, v := range each {
+				v.run()
+			}
 		}
-		b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
-		b.ReportMetric(float64(len(sums)), "conflict-sets")
+		views = append(views, struct {
+			name string
+			run  func()
+		}{"all", all})
+		for _, v := range views {
+			b.Run("view="+v.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					v.run()
+				}
+				b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
+			})
+		}
 	})
 }
