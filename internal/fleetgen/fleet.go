@@ -117,7 +117,7 @@ func mixWeights(m Mix) []int {
 func (f *Fleet) PolicyIndexes(groups []string, dst []int) []int {
 	var small [4]uint64
 	words := (len(f.Policies) + 63) / 64
-	in, out := small[:0], small[:0]
+	var in, out []uint64
 	if 2*words <= len(small) {
 		in, out = small[:words], small[words:2*words]
 	} else {
