@@ -119,6 +119,70 @@
 // domain controllers in both variants; a policy without a template is
 // judged by its technologies and platform.
 //
+// # Device-native renderers
+//
+// RenderLinux, RenderMacOS and RenderWindows turn a list of top-level
+// setting instances (an effective configuration) into what the device
+// consumes: the mdatp_managed.json file, the com.microsoft.wdav preference
+// domain as an XML property list, and the list of CSP operations
+// (CSPOperation: URI, CSPFormat, value). A SettingInstance also marshals to
+// and from its Graph setting-instance JSON (MarshalJSON, UnmarshalJSON),
+// losslessly like the rest of the codec, so that a configuration can travel
+// to the device as JSON. Everything is read from the catalog: a definition's
+// Location says where it lands (CSP URI, dotted preference path relative to
+// the root or to its collection item, key inside its parent's composite
+// value), an option's Value what is written and with which type. Choices
+// made where the formats or the service are silent:
+//
+//   - Settings that cannot be rendered are errors, not a returned list: a
+//     *RenderError lists each one (unknown, for another platform, without a
+//     location, a value that does not fit its definition, two settings on
+//     one key or URI, text the format cannot carry) with the index of its
+//     top-level setting, and nothing is rendered. A caller that wants
+//     partial output (the device agent) leaves the listed settings out and
+//     renders again. Whether the channel delivers a setting (UnsupportedIn)
+//     is not the renderer's business: it renders what it is given.
+//   - A setting that lands nowhere itself but holds settings that do (the
+//     EDR package type, whose onboarding blob is its child; a choice whose
+//     option sends no value) renders only those; one that would be lost
+//     silently is a RenderNoLocation problem.
+//   - Preferences: object keys are sorted (byte order), so the output does
+//     not depend on the order of the settings; arrays keep the order of the
+//     items. JSON is indented by two spaces, the property list by tabs, both
+//     end with a newline. Preference values are typed as the option values
+//     of the catalog (so isDirectory is a boolean, enforcementLevel a
+//     string). In the property list &, <, > and carriage return are written
+//     as references; other characters XML 1.0 forbids, and invalid UTF-8
+//     anywhere, are RenderInvalidText problems.
+//   - CSP operations come in the order of the settings, a parent before its
+//     children. Lists are joined with "|" (Defender), "," (Firewall CSP nodes,
+//     whose port, address, interface and keyword lists are comma-separated)
+//     or U+F000 (the Policy CSP's multi-string separator, used by
+//     NetworkListManager); an item that holds its separator is an error
+//     rather than silently split on the device. A choice collection of
+//     integers is written as their bitwise OR (the Firewall CSP's flag
+//     sets).
+//   - The attack surface reduction rules become ONE operation,
+//     "GUID=state|GUID=state", and the threat severity default actions one
+//     "severity=action|..."; the pairs are sorted by key so that equal
+//     configurations give equal strings, and a rule set to Off is sent as
+//     state 0. The stored Microsoft documentation declares the
+//     ASROnlyPerRuleExclusions node a string without publishing its syntax;
+//     the renderer writes it in the same composite form, "GUID=path>path|
+//     GUID=path", sorted by rule GUID: ">" separates the paths of one rule
+//     because Windows forbids it in paths, so no escaping is needed.
+//   - Firewall rules: each item of the rules collection is written under
+//     ./Vendor/MSFT/Firewall/MdmStore/FirewallRules/{name}/..., where {name}
+//     is the rule's Name with every character other than an ASCII letter or
+//     digit removed ("FirewallRule" when nothing is left; the CSP asks for an
+//     alphanumeric node name without "/"), and a number appended (2, 3, ...)
+//     when an earlier rule of the list took the same node name. Values keep
+//     the types the catalog gives them (the rule's Enabled option is the
+//     integer 0 or 1).
+//   - A secret (the EDR onboarding blob) is written as chr with the text the
+//     instance holds; a value the service returned as an
+//     encryptedValueToken is written as that token.
+//
 // # Concurrency
 //
 // The package is pure: no I/O beyond the embedded files, no goroutines, no

@@ -12,7 +12,21 @@
 // a device reads only its own configuration and reports only its own status,
 // and a revoked credential (offboarded or deleted device) is refused.
 //
+// CheckIn.Validate and StatusReport.Validate check what a device sends (a
+// device id, a report id and version, results with the statuses a device
+// can report: succeeded, error, notApplicable); transports call them before
+// a request leaves the device, servers may call them again. Their errors
+// wrap ErrBadRequest. Configuration.Clone, CheckInResponse.Clone and
+// StatusReport.Clone give copies that share no memory, for whatever crosses
+// between a device and the service in one process.
+//
+// Errors are the sentinels below, wrapped with detail; branch with
+// errors.Is. A Server's configuration versions must be non-empty and made of
+// visible ASCII other than the double quote, so that the HTTP transport can
+// carry them as entity tags.
+//
 // Implementations live in sub-packages: transport/inproc calls a Server in
 // the same process; transport/httptransport carries the messages over HTTP.
-// transport/transporttest is the conformance kit both run.
+// transport/transporttest is the conformance kit both run, with a reference
+// in-memory server (FakeServer).
 package transport

@@ -3,6 +3,8 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/secmgmt/secmgmt/policy"
@@ -155,3 +157,72 @@ var (
 	// no longer holds for the device; the device should check in.
 	ErrStale = errors.New("transport: stale configuration version")
 )
+
+// Validate checks a check-in as a device sends it: it must name the device.
+// The error wraps ErrBadRequest.
+func (c CheckIn) Validate() error {
+	if c.DeviceID == "" {
+		return fmt.Errorf("%w: the check-in names no device", ErrBadRequest)
+	}
+	return nil
+}
+
+// Validate checks a status report as a device sends it: it names the
+// device, the report and the configuration version, and every result names
+// its setting and has a status a device reports (succeeded, error or
+// notApplicable; conflict and pending are the service's). The error wraps
+// ErrBadRequest and names the first offending result.
+func (r StatusReport) Validate() error {
+	switch {
+	case r.DeviceID == "":
+		return fmt.Errorf("%w: the report names no device", ErrBadRequest)
+	case r.ReportID == "":
+		return fmt.Errorf("%w: the report has no reportId", ErrBadRequest)
+	case r.ConfigurationVersion == "":
+		return fmt.Errorf("%w: the report names no configuration version", ErrBadRequest)
+	}
+	for i, res := range r.Results {
+		if res.SettingID == "" {
+			return fmt.Errorf("%w: results[%d] names no setting", ErrBadRequest, i)
+		}
+		switch res.Status {
+		case report.StatusSucceeded, report.StatusError, report.StatusNotApplicable:
+		default:
+			return fmt.Errorf("%w: results[%d] (%s): a device cannot report status %q", ErrBadRequest, i, res.SettingID, res.Status)
+		}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of the configuration: its settings are cloned,
+// so that the copy shares no mutable state with c.
+func (c *Configuration) Clone() *Configuration {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	if c.Settings != nil {
+		out.Settings = make([]*policy.SettingInstance, len(c.Settings))
+		for i, s := range c.Settings {
+			out.Settings[i] = s.Clone()
+		}
+	}
+	out.Policies = slices.Clone(c.Policies)
+	return &out
+}
+
+// Clone returns a deep copy of the response.
+func (r *CheckInResponse) Clone() *CheckInResponse {
+	if r == nil {
+		return nil
+	}
+	out := *r
+	out.Configuration = r.Configuration.Clone()
+	return &out
+}
+
+// Clone returns a copy of the report that shares no memory with r.
+func (r StatusReport) Clone() StatusReport {
+	r.Results = slices.Clone(r.Results)
+	return r
+}
