@@ -41,7 +41,11 @@ type Conflicting struct {
 // The zero value is ready to use; it is not safe for concurrent use.
 type Summaries struct {
 	byID map[string]*summaryAgg
-	seen map[string]bool // per device
+	seen map[*summaryAgg]bool // per device
+	// scratch of AddDevice, so that a conflict already summarised costs
+	// no allocation
+	ps  []SettingSource
+	key []byte
 }
 
 type summaryAgg struct {
@@ -92,28 +96,35 @@ func (s *Summaries) AddDevice(conflicts []Conflicting) {
 	}
 	clear(s.seen)
 	if s.seen == nil {
-		s.seen = map[string]bool{}
+		s.seen = map[*summaryAgg]bool{}
 	}
 	for _, c := range conflicts {
 		if len(c.Policies) < 2 {
 			continue
 		}
-		ps := slices.Clone(c.Policies)
+		ps := append(s.ps[:0], c.Policies...)
 		slices.SortFunc(ps, func(a, b SettingSource) int { return strings.Compare(a.ID, b.ID) })
 		ps = slices.CompactFunc(ps, func(a, b SettingSource) bool { return a.ID == b.ID })
-		ids := make([]string, len(ps))
+		s.ps = ps
+		key := s.key[:0]
 		for i, p := range ps {
-			ids[i] = p.ID
+			if i > 0 {
+				key = append(key, '_')
+			}
+			key = append(key, p.ID...)
 		}
-		id := strings.Join(ids, "_")
-		agg := s.byID[id]
+		s.key = key
+		agg := s.byID[string(key)]
 		if agg == nil {
-			agg = &summaryAgg{sum: Summary{ID: id, ConflictingDeviceConfigurations: ps}, settings: map[string]bool{}}
+			id := string(key)
+			agg = &summaryAgg{sum: Summary{ID: id, ConflictingDeviceConfigurations: slices.Clone(ps)}, settings: map[string]bool{}}
 			s.byID[id] = agg
 		}
-		agg.settings[c.SettingID] = true
-		if !s.seen[id] {
-			s.seen[id] = true
+		if !agg.settings[c.SettingID] {
+			agg.settings[c.SettingID] = true
+		}
+		if !s.seen[agg] {
+			s.seen[agg] = true
 			agg.sum.DeviceCheckinsImpacted++
 		}
 	}

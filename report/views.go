@@ -230,21 +230,23 @@ func ConflictSummaries(policies []Policy, devices iter.Seq[*DeviceRecord]) []con
 	idx := policyIndex(policies)
 	var sums conflict.Summaries
 	var cs []conflict.Conflicting
+	var srcs []conflict.SettingSource // the sources of every conflict of a device, one after the other
 	for d := range devices {
-		cs = cs[:0]
+		cs, srcs = cs[:0], srcs[:0]
 		for _, ps := range d.Policies {
 			for _, ss := range ps.Settings {
 				if ss.Status != StatusConflict {
 					continue
 				}
-				srcs := []conflict.SettingSource{{ID: ps.PolicyID, DisplayName: idx.get(ps.PolicyID).Name}}
+				start := len(srcs)
+				srcs = append(srcs, conflict.SettingSource{ID: ps.PolicyID, DisplayName: idx.get(ps.PolicyID).Name})
 				for _, o := range ss.OtherPolicies {
 					srcs = append(srcs, conflict.SettingSource{ID: o, DisplayName: idx.get(o).Name})
 				}
-				cs = append(cs, conflict.Conflicting{Policies: srcs, SettingID: ss.SettingID})
+				cs = append(cs, conflict.Conflicting{Policies: srcs[start:len(srcs):len(srcs)], SettingID: ss.SettingID})
 			}
 		}
-		sums.AddDevice(cs)
+		sums.AddDevice(cs) // keeps nothing of cs
 	}
 	return sums.List()
 }

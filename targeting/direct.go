@@ -188,7 +188,11 @@ func (d *dnode) eval(c *evalCtx) bool {
 		return !d.kids[0].eval(c)
 	case dString:
 		s := stringValue(c.dev, d.prop)
-		return d.test.match(s, c.lowered(d.prop)) != d.neg
+		var low *string
+		if d.test.op == opMatch { // only -match reads the lower-cased value
+			low = c.lowered(d.prop)
+		}
+		return d.test.match(s, low) != d.neg
 	case dItem:
 		return d.test.match(c.item, nil) != d.neg
 	case dBool:

@@ -99,6 +99,7 @@ type deviceState struct {
 
 type change struct {
 	device, group string
+	gkey          string // the group's lower-cased id, for ordering
 	add           bool
 }
 
@@ -168,6 +169,9 @@ func (x *Index) begin() {
 
 func (x *Index) finish() Delta {
 	x.refreshMemberOf()
+	slices.SortFunc(x.changes, func(a, b change) int {
+		return cmp.Or(cmp.Compare(a.device, b.device), cmp.Compare(a.gkey, b.gkey))
+	})
 	var d Delta
 	for _, c := range x.changes {
 		m := Membership{Device: c.device, Group: c.group}
@@ -177,11 +181,6 @@ func (x *Index) finish() Delta {
 			d.Removed = append(d.Removed, m)
 		}
 	}
-	order := func(a, b Membership) int {
-		return cmp.Or(cmp.Compare(a.Device, b.Device), cmp.Compare(strings.ToLower(a.Group), strings.ToLower(b.Group)))
-	}
-	slices.SortFunc(d.Added, order)
-	slices.SortFunc(d.Removed, order)
 	x.changes = x.changes[:0]
 	return d
 }
@@ -201,7 +200,7 @@ func (x *Index) setMember(ds, gs uint32, want bool) {
 		d.groups = slices.Delete(d.groups, i, i+1)
 		delete(g.members, ds)
 	}
-	x.changes = append(x.changes, change{device: d.key, group: g.group.ID, add: want})
+	x.changes = append(x.changes, change{device: d.key, group: g.group.ID, gkey: g.key, add: want})
 	if int(gs) < len(x.plan.named) && x.plan.named[gs] {
 		x.dirty = append(x.dirty, ds)
 	}
