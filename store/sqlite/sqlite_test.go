@@ -33,3 +33,16 @@ func BenchmarkStore(b *testing.B) {
 		return open(tb, filepath.Join(tb.TempDir(), "secmgmt.db"))
 	})
 }
+
+// BenchmarkStoreSyncNormal is BenchmarkStore with SyncNormal: commits
+// without waiting for the disk.
+func BenchmarkStoreSyncNormal(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) store.Store {
+		s, err := sqlite.Open(filepath.Join(tb.TempDir(), "secmgmt.db"), sqlite.WithSynchronous(sqlite.SyncNormal))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		return s
+	})
+}
