@@ -25,6 +25,8 @@ func TestConformance(t *testing.T) {
 		return open(t, filepath.Join(t.TempDir(), "secmgmt.db"))
 	}, storetest.WithReopen(func(t testing.TB, closed store.Store) store.Store {
 		return open(t, closed.(*sqlite.Store).Path())
+	}), storetest.WithShared(func(t testing.TB, s store.Store) store.Store {
+		return open(t, s.(*sqlite.Store).Path())
 	}))
 }
 
