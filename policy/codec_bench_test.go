@@ -1,0 +1,64 @@
+package policy
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// benchConfiguration is the delivered configuration the transports carry
+// in their benchmarks: the 52 top-level setting instances of the
+// full-metadata Windows antivirus fixture (annotations included).
+func benchConfiguration(b *testing.B) []*SettingInstance {
+	b.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "graph", "windows-antivirus-full.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := DecodeGraph(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	insts := make([]*SettingInstance, len(p.Settings))
+	for i, s := range p.Settings {
+		insts[i] = s.Instance
+	}
+	if len(insts) != 52 {
+		b.Fatalf("the configuration has %d instances, want 52", len(insts))
+	}
+	return insts
+}
+
+// BenchmarkEncodeConfiguration encodes the 52-instance configuration with
+// json.Marshal, as a transport does.
+func BenchmarkEncodeConfiguration(b *testing.B) {
+	insts := benchConfiguration(b)
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(insts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDecodeConfiguration decodes the 52-instance configuration with
+// json.Unmarshal, as a transport client does.
+func BenchmarkDecodeConfiguration(b *testing.B) {
+	data, err := json.Marshal(benchConfiguration(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var insts []*SettingInstance
+			if err := json.Unmarshal(data, &insts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
