@@ -243,16 +243,24 @@ func (t *odataTypes[K]) lookup(s string) (K, bool) {
 	return "", false
 }
 
+// startDecoding parses data and returns a decoder over it.
+func startDecoding(data []byte) (d decoder, bom bool, err error) {
+	doc, bom, err := load(data)
+	if err != nil {
+		return decoder{}, false, err
+	}
+	return newDecoder(doc), bom, nil
+}
+
 // DecodeGraph decodes one Graph deviceManagementConfigurationPolicy, in
 // either export shape: the portal's native export (a UTF-8 byte-order mark,
 // no annotations) or a full-metadata export (@odata annotations, expanded
 // assignments). Every error is a *DecodeError naming the JSON path.
 func DecodeGraph(data []byte) (*Policy, error) {
-	doc, bom, err := load(data)
+	d, bom, err := startDecoding(data)
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(doc)
 	p := d.policy(0)
 	if d.err != nil {
 		return nil, d.err
@@ -287,28 +295,24 @@ type Page struct {
 // policies. A single policy object is accepted too, as a page of one, and
 // encodes back as a single object.
 func DecodeGraphPage(data []byte) (*Page, error) {
-	doc, bom, err := load(data)
+	d, bom, err := startDecoding(data)
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(doc)
 	if !d.object(0) {
 		return nil, d.err
 	}
-	if v := d.find(0, fValue); v >= 0 && doc.nodes[v].kind == kindArray {
+	if v := d.find(0, fValue); v >= 0 && d.doc.nodes[v].kind == kindArray {
 		d.take(0, fValue)
-		pg := &Page{raw: d.source(0), Policies: make([]*Policy, 0, doc.count(v))}
+		pg := &Page{raw: d.source(0)}
 		d.key("value")
-		for e := range doc.elements(v) {
-			d.index(len(pg.Policies))
-			p := d.policy(e)
+		pg.Policies = decodeEach(&d, v, d.policy)
+		d.pop()
+		for _, p := range pg.Policies {
 			if p != nil {
 				p.bom = bom
 			}
-			pg.Policies = append(pg.Policies, p)
-			d.pop()
 		}
-		d.pop()
 		pg.NextLink = d.str(0, fNextLink)
 		if d.err != nil {
 			return nil, d.err
@@ -337,11 +341,10 @@ func DecodeGraphList(data []byte) ([]*Policy, error) {
 // ({"assignments": [...]}) or the list response of its assignments
 // ({"value": [...]}).
 func DecodeAssignments(data []byte) ([]*Assignment, error) {
-	doc, _, err := load(data)
+	d, _, err := startDecoding(data)
 	if err != nil {
 		return nil, err
 	}
-	d := newDecoder(doc)
 	if !d.object(0) {
 		return nil, d.err
 	}
@@ -366,11 +369,10 @@ func DecodeAssignments(data []byte) ([]*Assignment, error) {
 
 // UnmarshalJSON decodes one Graph assignment object.
 func (a *Assignment) UnmarshalJSON(data []byte) error {
-	doc, _, err := load(data)
+	d, _, err := startDecoding(data)
 	if err != nil {
 		return err
 	}
-	d := newDecoder(doc)
 	b := d.assignment(0)
 	if d.err != nil {
 		return d.err
@@ -384,11 +386,10 @@ func (a *Assignment) UnmarshalJSON(data []byte) error {
 // byte-order mark, which is never written); a policy built in code gives
 // the clean shape Graph accepts on create. Errors are *EncodeError.
 func EncodeGraph(p *Policy) ([]byte, error) {
-	var size int
-	if p != nil {
-		size = sizeHint(p.raw)
+	if p == nil {
+		return nil, &EncodeError{Reason: "nil policy"}
 	}
-	return encode(make([]byte, 0, size), func(e *encoder) { e.policy(p) })
+	return encode(make([]byte, 0, sizeHint(p.raw)), func(e *encoder) { e.policy(p) })
 }
 
 // MarshalJSON writes the policy as EncodeGraph does.
@@ -409,17 +410,7 @@ func EncodeGraphPage(pg *Page) ([]byte, error) {
 			case fNextLink:
 				e.str(f, at, pg.NextLink, false)
 			case fValue:
-				e.key("value")
-				if e.openList(f, at, len(pg.Policies), true) {
-					for i, p := range pg.Policies {
-						e.index(i)
-						e.sep()
-						e.policy(p)
-						e.pop()
-					}
-					e.closeList()
-				}
-				e.pop()
+				list(e, f, at, pg.Policies, true, e.policy, "nil policy")
 			}
 		})
 	})
@@ -435,5 +426,8 @@ func EncodeAssignments(as []*Assignment) ([]byte, error) {
 
 // MarshalJSON writes the assignment as Graph JSON.
 func (a *Assignment) MarshalJSON() ([]byte, error) {
+	if a == nil {
+		return nil, &EncodeError{Reason: "nil assignment"}
+	}
 	return encode(nil, func(e *encoder) { e.assignment(a) })
 }

@@ -30,8 +30,11 @@ func benchConfiguration(b *testing.B) []*SettingInstance {
 	return insts
 }
 
-// BenchmarkEncodeConfiguration encodes the 52-instance configuration with
-// json.Marshal, as a transport does.
+// BenchmarkEncodeConfiguration encodes the 52-instance configuration
+// (46 KB of JSON): with json.Marshal, as a program that embeds the slice in
+// its own types does (encoding/json then checks and compacts what each
+// MarshalJSON returns), and with AppendInstances, in one pass into one
+// buffer.
 func BenchmarkEncodeConfiguration(b *testing.B) {
 	insts := benchConfiguration(b)
 	b.Run("json.Marshal", func(b *testing.B) {
@@ -42,10 +45,19 @@ func BenchmarkEncodeConfiguration(b *testing.B) {
 			}
 		}
 	})
+	b.Run("AppendInstances", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := AppendInstances(nil, insts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
-// BenchmarkDecodeConfiguration decodes the 52-instance configuration with
-// json.Unmarshal, as a transport client does.
+// BenchmarkDecodeConfiguration decodes the 52-instance configuration: with
+// json.Unmarshal (encoding/json checks the whole input, then hands each
+// element to UnmarshalJSON), and with DecodeInstances, in one pass.
 func BenchmarkDecodeConfiguration(b *testing.B) {
 	data, err := json.Marshal(benchConfiguration(b))
 	if err != nil {
@@ -61,4 +73,27 @@ func BenchmarkDecodeConfiguration(b *testing.B) {
 			}
 		}
 	})
+	b.Run("DecodeInstances", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeInstances(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkEncodeBuilt encodes the 30-setting antivirus policy of
+// BenchmarkEncode as built in code, before any decoding: the create shape.
+func BenchmarkEncodeBuilt(b *testing.B) {
+	c := Builtin()
+	tmpl, _ := c.Template(avTemplate)
+	p := samplePolicy(b, c, tmpl, 30)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeGraph(p); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

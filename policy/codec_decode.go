@@ -323,14 +323,6 @@ func (d *decoder) instance(o int) *SettingInstance {
 	return s
 }
 
-// optionalValueType checks an optional @odata.type on a choice or group
-// value.
-func (d *decoder) optionalValueType(o int, want string) {
-	if t := d.str(o, fODataType); t != "" && t != want && !d.failed() {
-		d.failAt(fODataType, fmt.Sprintf("unknown setting value type %q here (want %q)", t, want), nil)
-	}
-}
-
 func (d *decoder) children(o int) []*SettingInstance {
 	a, ok := d.array(o, fChildren)
 	if !ok || d.failed() {
@@ -356,10 +348,9 @@ func (d *decoder) valueTemplateReference(o int) *ValueTemplateReference {
 }
 
 func (d *decoder) choiceValue(o int) *ChoiceValue {
-	if !d.object(o) || d.failed() {
+	if !d.itemObject(o, choiceValueODataType) {
 		return nil
 	}
-	d.optionalValueType(o, choiceValueODataType)
 	return &ChoiceValue{
 		raw:               d.source(o),
 		ItemID:            d.str(o, fValue),
@@ -369,15 +360,26 @@ func (d *decoder) choiceValue(o int) *ChoiceValue {
 }
 
 func (d *decoder) groupValue(o int) *GroupValue {
-	if !d.object(o) || d.failed() {
+	if !d.itemObject(o, groupValueODataType) {
 		return nil
 	}
-	d.optionalValueType(o, groupValueODataType)
 	return &GroupValue{
 		raw:               d.source(o),
 		Children:          d.children(o),
 		TemplateReference: d.valueTemplateReference(o),
 	}
+}
+
+// itemObject checks a choice or group value: an object whose @odata.type,
+// optional, is odataType.
+func (d *decoder) itemObject(o int, odataType string) bool {
+	if !d.object(o) || d.failed() {
+		return false
+	}
+	if t := d.str(o, fODataType); t != "" && t != odataType && !d.failed() {
+		d.failAt(fODataType, fmt.Sprintf("unknown setting value type %q here (want %q)", t, odataType), nil)
+	}
+	return true
 }
 
 func (d *decoder) simpleValue(o int) *SimpleValue {

@@ -335,10 +335,6 @@ func list[T any](e *encoder, f field, at slot, items []*T, required bool, write 
 }
 
 func (e *encoder) policy(p *Policy) {
-	if p == nil {
-		e.fail("nil policy")
-		return
-	}
 	e.object(p.raw, policyFields, func(f field, at slot) {
 		switch f {
 		case fID:
@@ -368,24 +364,28 @@ func (e *encoder) policy(p *Policy) {
 		case fSettingCount:
 			e.int(f, at, int64(p.SettingCount), false)
 		case fTemplateReference:
-			if r := &p.TemplateReference; e.nested(f, at, *r != TemplateReference{}) {
-				e.object(r.raw, templateReferenceFields, func(f field, at slot) {
-					switch f {
-					case fTemplateID:
-						e.str(f, at, r.TemplateID, true)
-					case fTemplateFamily:
-						e.str(f, at, r.TemplateFamily, false)
-					case fTemplateDisplayName:
-						e.str(f, at, r.TemplateDisplayName, false)
-					case fTemplateDisplayVersion:
-						e.str(f, at, r.TemplateDisplayVersion, false)
-					}
-				})
+			if e.nested(f, at, p.TemplateReference != TemplateReference{}) {
+				e.templateReference(&p.TemplateReference)
 			}
 		case fSettings:
 			list(e, f, at, p.Settings, true, e.setting, "nil setting")
 		case fAssignments:
 			e.assignments(f, at, p.Assignments, p.Assignments != nil)
+		}
+	})
+}
+
+func (e *encoder) templateReference(r *TemplateReference) {
+	e.object(r.raw, templateReferenceFields, func(f field, at slot) {
+		switch f {
+		case fTemplateID:
+			e.str(f, at, r.TemplateID, true)
+		case fTemplateFamily:
+			e.str(f, at, r.TemplateFamily, false)
+		case fTemplateDisplayName:
+			e.str(f, at, r.TemplateDisplayName, false)
+		case fTemplateDisplayVersion:
+			e.str(f, at, r.TemplateDisplayVersion, false)
 		}
 	})
 }
@@ -409,10 +409,6 @@ func (e *encoder) setting(s *Setting) {
 }
 
 func (e *encoder) instance(s *SettingInstance) {
-	if s == nil {
-		e.fail("nil setting instance")
-		return
-	}
 	if !s.Kind.Valid() {
 		e.fail(fmt.Sprintf("unknown setting instance kind %q", s.Kind))
 		return
@@ -468,10 +464,6 @@ func (e *encoder) instanceValue(s *SettingInstance, f field, at slot) {
 	e.pop()
 }
 
-func (e *encoder) children(f field, at slot, children []*SettingInstance) {
-	list(e, f, at, children, true, e.instance, "nil setting instance")
-}
-
 func (e *encoder) valueTemplateReference(f field, at slot, r *ValueTemplateReference) {
 	if !e.nested(f, at, r != nil) {
 		return
@@ -488,34 +480,34 @@ func (e *encoder) valueTemplateReference(f field, at slot, r *ValueTemplateRefer
 
 func (e *encoder) choiceValue(v *ChoiceValue) {
 	e.object(v.raw, choiceValueFields, func(f field, at slot) {
-		switch f {
-		case fODataType:
-			if at.decoded() {
-				e.str(f, at, choiceValueODataType, true)
-			}
-		case fValue:
+		if f == fValue {
 			e.str(f, at, v.ItemID, true)
-		case fChildren:
-			e.children(f, at, v.Children)
-		case fSettingValueTemplateReference:
-			e.valueTemplateReference(f, at, v.TemplateReference)
+			return
 		}
+		e.itemField(f, at, choiceValueODataType, v.Children, v.TemplateReference)
 	})
 }
 
 func (e *encoder) groupValue(v *GroupValue) {
 	e.object(v.raw, groupValueFields, func(f field, at slot) {
-		switch f {
-		case fODataType:
-			if at.decoded() {
-				e.str(f, at, groupValueODataType, true)
-			}
-		case fChildren:
-			e.children(f, at, v.Children)
-		case fSettingValueTemplateReference:
-			e.valueTemplateReference(f, at, v.TemplateReference)
-		}
+		e.itemField(f, at, groupValueODataType, v.Children, v.TemplateReference)
 	})
+}
+
+// itemField writes a field that choice and group values share: the
+// @odata.type (only when the input had it), children and template
+// reference.
+func (e *encoder) itemField(f field, at slot, odataType string, children []*SettingInstance, ref *ValueTemplateReference) {
+	switch f {
+	case fODataType:
+		if at.decoded() {
+			e.str(f, at, odataType, true)
+		}
+	case fChildren:
+		list(e, f, at, children, true, e.instance, "nil setting instance")
+	case fSettingValueTemplateReference:
+		e.valueTemplateReference(f, at, ref)
+	}
 }
 
 func (e *encoder) simpleValue(v *SimpleValue) {
@@ -555,10 +547,6 @@ func (e *encoder) assignments(f field, at slot, as []*Assignment, required bool)
 }
 
 func (e *encoder) assignment(a *Assignment) {
-	if a == nil {
-		e.fail("nil assignment")
-		return
-	}
 	e.object(a.raw, assignmentFields, func(f field, at slot) {
 		switch f {
 		case fID:

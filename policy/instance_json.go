@@ -17,20 +17,16 @@ import (
 // configuration sent to a device, travel as JSON. To write many instances
 // into one buffer, see AppendJSON and AppendInstances.
 func (s *SettingInstance) MarshalJSON() ([]byte, error) {
-	var size int
-	if s != nil {
-		size = sizeHint(s.raw)
-	}
-	return encode(make([]byte, 0, size), func(e *encoder) { e.instance(s) })
+	return s.AppendJSON(nil)
 }
 
 // AppendJSON appends what MarshalJSON writes to dst and returns the
 // extended buffer. On error it returns dst unchanged and an *EncodeError.
 func (s *SettingInstance) AppendJSON(dst []byte) ([]byte, error) {
-	if s != nil {
-		dst = slices.Grow(dst, sizeHint(s.raw))
+	if s == nil {
+		return dst, &EncodeError{Reason: "nil setting instance"}
 	}
-	return encode(dst, func(e *encoder) { e.instance(s) })
+	return encode(slices.Grow(dst, sizeHint(s.raw)), func(e *encoder) { e.instance(s) })
 }
 
 // AppendInstances appends a JSON array of the instances' Graph JSON to dst,
@@ -75,11 +71,10 @@ func (s *SettingInstance) UnmarshalJSON(data []byte) error {
 	if string(bytes.TrimSpace(data)) == "null" {
 		return nil
 	}
-	doc, _, err := load(data)
+	d, _, err := startDecoding(data)
 	if err != nil {
 		return err
 	}
-	d := newDecoder(doc)
 	in := d.instance(0)
 	if d.err != nil {
 		return d.err
@@ -94,20 +89,19 @@ func (s *SettingInstance) UnmarshalJSON(data []byte) error {
 // instance. Errors are *DecodeError, with paths starting with the index of
 // the instance ("[3].choiceSettingValue.value").
 func DecodeInstances(data []byte) ([]*SettingInstance, error) {
-	doc, _, err := load(data)
+	d, _, err := startDecoding(data)
 	if err != nil {
 		return nil, err
 	}
-	switch doc.nodes[0].kind {
+	switch d.doc.nodes[0].kind {
 	case kindNull:
 		return nil, nil
 	case kindArray:
 	default:
 		return nil, &DecodeError{Reason: "want a JSON array"}
 	}
-	d := newDecoder(doc)
 	insts := decodeEach(&d, 0, func(n int) *SettingInstance {
-		if doc.isNull(n) {
+		if d.doc.isNull(n) {
 			return nil
 		}
 		return d.instance(n)

@@ -276,28 +276,10 @@ func (s SecretState) String() string { return string(s) }
 // its choice value(s) and group value(s), in order.
 func (s *SettingInstance) Children() []*SettingInstance {
 	var out []*SettingInstance
-	switch s.Kind {
-	case InstanceChoice:
-		if s.Choice != nil {
-			out = append(out, s.Choice.Children...)
-		}
-	case InstanceChoiceCollection:
-		for _, v := range s.Choices {
-			if v != nil {
-				out = append(out, v.Children...)
-			}
-		}
-	case InstanceGroup:
-		if s.Group != nil {
-			out = append(out, s.Group.Children...)
-		}
-	case InstanceGroupCollection:
-		for _, v := range s.Groups {
-			if v != nil {
-				out = append(out, v.Children...)
-			}
-		}
-	}
+	s.childLists(func(children []*SettingInstance) bool {
+		out = append(out, children...)
+		return true
+	})
 	return out
 }
 
@@ -311,32 +293,34 @@ func (s *SettingInstance) Walk(fn func(*SettingInstance) bool) bool {
 	if !fn(s) {
 		return false
 	}
-	walkAll := func(children []*SettingInstance) bool {
+	return s.childLists(func(children []*SettingInstance) bool {
 		for _, c := range children {
 			if !c.Walk(fn) {
 				return false
 			}
 		}
 		return true
-	}
+	})
+}
+
+// childLists calls fn with the children of each choice or group value of
+// the instance's kind, in order, until fn returns false; it reports
+// whether it went through to the end.
+func (s *SettingInstance) childLists(fn func([]*SettingInstance) bool) bool {
 	switch s.Kind {
 	case InstanceChoice:
-		if s.Choice != nil {
-			return walkAll(s.Choice.Children)
-		}
+		return s.Choice == nil || fn(s.Choice.Children)
 	case InstanceChoiceCollection:
 		for _, v := range s.Choices {
-			if v != nil && !walkAll(v.Children) {
+			if v != nil && !fn(v.Children) {
 				return false
 			}
 		}
 	case InstanceGroup:
-		if s.Group != nil {
-			return walkAll(s.Group.Children)
-		}
+		return s.Group == nil || fn(s.Group.Children)
 	case InstanceGroupCollection:
 		for _, v := range s.Groups {
-			if v != nil && !walkAll(v.Children) {
+			if v != nil && !fn(v.Children) {
 				return false
 			}
 		}
