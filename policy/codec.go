@@ -389,7 +389,7 @@ func EncodeGraph(p *Policy) ([]byte, error) {
 	if p == nil {
 		return nil, &EncodeError{Reason: "nil policy"}
 	}
-	return encode(make([]byte, 0, sizeHint(p.raw)), func(e *encoder) { e.policy(p) })
+	return encode(make([]byte, 0, sizeHint(p.raw, len(p.Settings))), func(e *encoder) { e.policy(p) })
 }
 
 // MarshalJSON writes the policy as EncodeGraph does.
@@ -404,7 +404,15 @@ func EncodeGraphPage(pg *Page) ([]byte, error) {
 	if pg.single && len(pg.Policies) == 1 {
 		return EncodeGraph(pg.Policies[0])
 	}
-	return encode(make([]byte, 0, sizeHint(pg.raw)), func(e *encoder) {
+	size := sizeHint(pg.raw, 0)
+	if pg.raw.built() {
+		for _, p := range pg.Policies {
+			if p != nil {
+				size += sizeHint(p.raw, len(p.Settings))
+			}
+		}
+	}
+	return encode(make([]byte, 0, size), func(e *encoder) {
 		e.object(pg.raw, pageFields, func(f field, at slot) {
 			switch f {
 			case fNextLink:

@@ -53,6 +53,17 @@ func BenchmarkEncodeConfiguration(b *testing.B) {
 			}
 		}
 	})
+	// A server that keeps its response buffers appends into one it has.
+	b.Run("AppendInstances/reused", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = AppendInstances(buf[:0], insts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkDecodeConfiguration decodes the 52-instance configuration: with

@@ -18,7 +18,6 @@ type encoder struct {
 	// the first error found is the first in the model, and tracks the
 	// path. The first pass only notes that something failed.
 	diagnose bool
-	scratch  []byte // unescaped input strings being compared
 }
 
 func (e *encoder) key(k string) {
@@ -73,10 +72,11 @@ func diagnose(write func(e *encoder)) error {
 }
 
 // sizeHint is the likely length of the JSON of a value: the length of its
-// input text when it was decoded.
-func sizeHint(src source) int {
+// input text when it was decoded, else a guess from the number of setting
+// instances it holds (a few hundred bytes each).
+func sizeHint(src source, settings int) int {
 	if src.doc == nil {
-		return 512
+		return 256 + 640*settings
 	}
 	nd := src.doc.nodes[src.node]
 	return int(nd.end-nd.start) + 64
@@ -167,7 +167,7 @@ func (e *encoder) str(f field, at slot, v string, required bool) {
 	switch {
 	case at.decoded():
 		e.member(f)
-		if at.isNull() && v == "" || at.doc.nodes[at.n].kind == kindString && at.doc.strIs(at.n, v, &e.scratch) {
+		if at.isNull() && v == "" || at.doc.nodes[at.n].kind == kindString && at.doc.strIs(at.n, v) {
 			e.buf = append(e.buf, at.raw()...)
 			return
 		}

@@ -26,7 +26,7 @@ func (s *SettingInstance) AppendJSON(dst []byte) ([]byte, error) {
 	if s == nil {
 		return dst, &EncodeError{Reason: "nil setting instance"}
 	}
-	return encode(slices.Grow(dst, sizeHint(s.raw)), func(e *encoder) { e.instance(s) })
+	return encode(slices.Grow(dst, sizeHint(s.raw, 1)), func(e *encoder) { e.instance(s) })
 }
 
 // AppendInstances appends a JSON array of the instances' Graph JSON to dst,
@@ -41,7 +41,7 @@ func AppendInstances(dst []byte, insts []*SettingInstance) ([]byte, error) {
 	size := 2
 	for _, s := range insts {
 		if s != nil {
-			size += sizeHint(s.raw) + 1
+			size += sizeHint(s.raw, 1) + 1
 		}
 	}
 	return encode(slices.Grow(dst, size), func(e *encoder) {
