@@ -599,7 +599,7 @@ func load(data []byte) (doc *document, bom bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if len(body) > maxText {
+	if uint64(len(body)) > maxText {
 		return nil, false, &DecodeError{Reason: "input longer than 4 GiB"}
 	}
 	doc = &document{text: string(body)}
