@@ -180,8 +180,8 @@ func FuzzSettingInstanceJSON(f *testing.F) {
 		"simpleSettingCollectionValue":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationReferenceSettingValue","value":"r","note":"n"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s SettingInstance
-		if err := json.Unmarshal(data, &s); err != nil {
-			return
+		if err := json.Unmarshal(data, &s); err != nil || s.Kind == "" {
+			return // JSON null leaves s as it was: empty
 		}
 		first, err := json.Marshal(&s)
 		if err != nil {
