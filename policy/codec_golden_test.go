@@ -99,6 +99,20 @@ func codecGoldenCases(t *testing.T) []goldenCase {
 		sum := sha256.Sum256(out)
 		cases = append(cases, goldenCase{name: name, digest: hex.EncodeToString(sum[:12]), out: out})
 	}
+	// edits encodes n seeded random edits of copies of p, and with
+	// instance the first setting instance of each.
+	edits := func(name string, p *Policy, n int, instance bool) {
+		for k := range n {
+			q := p.Clone()
+			mutatePolicy(newGoldenRand(name, k), q)
+			out, err := EncodeGraph(q)
+			add(fmt.Sprintf("%s/edit%d", name, k), out, err)
+			if instance && len(q.Settings) > 0 && q.Settings[0] != nil && q.Settings[0].Instance != nil {
+				out, err := q.Settings[0].Instance.MarshalJSON()
+				add(fmt.Sprintf("%s/edit%d/settings[0]", name, k), out, err)
+			}
+		}
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "graph", "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -127,17 +141,7 @@ func codecGoldenCases(t *testing.T) []goldenCase {
 				out, err := s.Instance.MarshalJSON()
 				add(fmt.Sprintf("%s/settings[%d]", name, j), out, err)
 			}
-			for k := range 12 {
-				rng := newGoldenRand(name, k)
-				q := p.Clone()
-				mutatePolicy(rng, q)
-				out, err := EncodeGraph(q)
-				add(fmt.Sprintf("%s/edit%d", name, k), out, err)
-				if len(q.Settings) > 0 && q.Settings[0] != nil && q.Settings[0].Instance != nil {
-					out, err := q.Settings[0].Instance.MarshalJSON()
-					add(fmt.Sprintf("%s/edit%d/settings[0]", name, k), out, err)
-				}
-			}
+			edits(name, p, 12, true)
 		}
 		for k := range 16 {
 			rng := newGoldenRand(base+"/corrupt", k)
@@ -159,13 +163,7 @@ func codecGoldenCases(t *testing.T) []goldenCase {
 		p.Assignments = []*Assignment{Include("g1"), Exclude("g2"), AllDevices()}
 		out, err := EncodeGraph(p)
 		add(name, out, err)
-		for k := range 6 {
-			rng := newGoldenRand(name, k)
-			q := p.Clone()
-			mutatePolicy(rng, q)
-			out, err := EncodeGraph(q)
-			add(fmt.Sprintf("%s/edit%d", name, k), out, err)
-		}
+		edits(name, p, 6, false)
 	}
 	return cases
 }
