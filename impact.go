@@ -525,6 +525,14 @@ type merges struct {
 	w       *world
 	results map[string]*conflict.Result
 	diffs   map[[2]*conflict.Result]*configDiff
+	// changedKeys holds, by pair of versions, the flattened keys whose
+	// values differ: results with the same versions have the same
+	// delivered content, so the comparison is made once per pair.
+	changedKeys map[[2]string][]string
+	// conflicts and sources hold, by result, its conflicts and the
+	// policies delivering each flattened key asked about.
+	conflicts map[*conflict.Result]map[string]Conflict
+	sources   map[*conflict.Result]map[string][]string
 	flat    map[*conflict.Result]map[string]any
 	key     []byte
 	ps      []preparedPolicy

@@ -48,7 +48,7 @@ func (m *merges) diff(a, b *conflict.Result) (*configDiff, error) {
 		if a == nil || b == nil || a.Version != b.Version {
 			d.settings = m.settingChanges(a, b)
 		}
-		ca, cb := conflictsOf(a), conflictsOf(b)
+		ca, cb := m.conflictsOf(a), m.conflictsOf(b)
 		for key, c := range cb {
 			if _, ok := ca[key]; !ok {
 				d.appeared = append(d.appeared, c)
@@ -132,9 +132,47 @@ func sortConflicts(cs []Conflict) {
 // settingChanges compares the flattened views of two results.
 func (m *merges) settingChanges(a, b *conflict.Result) []SettingChange {
 	fa, fb := m.flatten(a), m.flatten(b)
-	keys := make([]string, 0, len(fa)+len(fb))
-	for k := range fa {
-		keys = append(keys, k)
+	keys := m.differing(a, b, fa, fb)
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make([]SettingChange, 0, len(keys))
+	for _, k := range keys {
+		va, inA := fa[k]
+		vb, inB := fb[k]
+		var c SettingChange
+		switch {
+		case inA && inB:
+			c = SettingChange{SettingID: k, Change: SettingChanged, Before: va, After: vb, Policies: m.sourcesOf(b, k)}
+		case inB:
+			c = SettingChange{SettingID: k, Change: SettingAdded, After: vb, Policies: m.sourcesOf(b, k)}
+		default:
+			c = SettingChange{SettingID: k, Change: SettingRemoved, Before: va, Policies: m.sourcesOf(a, k)}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// differing returns the sorted flattened keys whose values differ between
+// two results (in one and not the other, or with another value), once per
+// pair of versions.
+func (m *merges) differing(a, b *conflict.Result, fa, fb map[string]any) []string {
+	var vk [2]string
+	if a != nil {
+		vk[0] = a.Version
+	}
+	if b != nil {
+		vk[1] = b.Version
+	}
+	if keys, ok := m.changedKeys[vk]; ok {
+		return keys
+	}
+	var keys []string
+	for k, va := range fa {
+		if vb, ok := fb[k]; !ok || !sameValue(k, va, vb) {
+			keys = append(keys, k)
+		}
 	}
 	for k := range fb {
 		if _, ok := fa[k]; !ok {
@@ -142,25 +180,42 @@ func (m *merges) settingChanges(a, b *conflict.Result) []SettingChange {
 		}
 	}
 	slices.Sort(keys)
-	var out []SettingChange
-	for _, k := range keys {
-		va, inA := fa[k]
-		vb, inB := fb[k]
-		var c SettingChange
-		switch {
-		case inA && inB:
-			if sameValue(k, va, vb) {
-				continue
-			}
-			c = SettingChange{SettingID: k, Change: SettingChanged, Before: va, After: vb, Policies: sourcesOf(b, k)}
-		case inB:
-			c = SettingChange{SettingID: k, Change: SettingAdded, After: vb, Policies: sourcesOf(b, k)}
-		default:
-			c = SettingChange{SettingID: k, Change: SettingRemoved, Before: va, Policies: sourcesOf(a, k)}
-		}
-		out = append(out, c)
+	if m.changedKeys == nil {
+		m.changedKeys = map[[2]string][]string{}
 	}
+	m.changedKeys[vk] = keys
+	return keys
+}
+
+// sourcesOf is sourcesOf, once per result and key.
+func (m *merges) sourcesOf(res *conflict.Result, key string) []string {
+	byKey := m.sources[res]
+	if byKey == nil {
+		if m.sources == nil {
+			m.sources = map[*conflict.Result]map[string][]string{}
+		}
+		byKey = map[string][]string{}
+		m.sources[res] = byKey
+	}
+	if out, ok := byKey[key]; ok {
+		return out
+	}
+	out := sourcesOf(res, key)
+	byKey[key] = out
 	return out
+}
+
+// conflictsOf is conflictsOf, once per result.
+func (m *merges) conflictsOf(res *conflict.Result) map[string]Conflict {
+	if cs, ok := m.conflicts[res]; ok {
+		return cs
+	}
+	cs := conflictsOf(res)
+	if m.conflicts == nil {
+		m.conflicts = map[*conflict.Result]map[string]Conflict{}
+	}
+	m.conflicts[res] = cs
+	return cs
 }
 
 // sourcesOf returns the delivered policies whose value of a setting (a
@@ -221,8 +276,34 @@ func sameValue(key string, a, b any) bool {
 	case int64:
 		y, ok := b.(int64)
 		return ok && x == y
+	case []any:
+		// Most collections are unchanged and in the same order: compare
+		// them item by item before comparing them as the merge does.
+		if y, ok := b.([]any); ok && len(x) == len(y) && samePrimitives(x, y) {
+			return true
+		}
 	}
 	return canonical(key, a) == canonical(key, b)
+}
+
+// samePrimitives reports whether two lists hold the same strings and
+// integers in the same order (false when either holds anything else).
+func samePrimitives(a, b []any) bool {
+	for i := range a {
+		switch x := a[i].(type) {
+		case string:
+			if y, ok := b[i].(string); !ok || x != y {
+				return false
+			}
+		case int64:
+			if y, ok := b[i].(int64); !ok || x != y {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // canonical returns a flattened value in a form that compares as the merge
