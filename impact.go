@@ -533,9 +533,9 @@ type merges struct {
 	// policies delivering each flattened key asked about.
 	conflicts map[*conflict.Result]map[string]Conflict
 	sources   map[*conflict.Result]map[string][]string
-	flat    map[*conflict.Result]map[string]any
-	key     []byte
-	ps      []preparedPolicy
+	flat      map[*conflict.Result]map[string]any
+	key       []byte
+	ps        []preparedPolicy
 }
 
 // mergeDevice is the device as the merge sees it, under a mode.
