@@ -2,6 +2,7 @@ package secmgmt
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,32 @@ import (
 func (imp *Impact) WriteText(w io.Writer, maxDevices int) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
+	names := map[string]string{}
+	for _, g := range imp.Groups {
+		names[g.GroupID] = g.Name
+	}
+	for _, pi := range imp.Policies {
+		names[pi.PolicyID] = pi.Name
+	}
+	for _, c := range imp.Conflicts {
+		for _, s := range c.Policies {
+			names[s.ID] = s.DisplayName
+		}
+	}
+	named := func(ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = label(names[id], id)
+		}
+		return strings.Join(out, ", ")
+	}
+	short := func(ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = cmp.Or(names[id], id)
+		}
+		return strings.Join(out, ", ")
+	}
 	p("Change: %s\n", imp.Change)
 	p("Devices evaluated: %d; changed: %d (entering management: %d, leaving: %d)\n",
 		imp.Evaluated, len(imp.Devices), imp.Entering(), imp.Leaving())
@@ -49,21 +76,21 @@ func (imp *Impact) WriteText(w io.Writer, maxDevices int) error {
 			p("    leaves security settings management (%s → %s); it keeps the settings it has, unmanaged\n", d.EnrollmentBefore, d.EnrollmentAfter)
 		}
 		if len(d.GroupsJoined) > 0 {
-			p("    joins %s\n", strings.Join(d.GroupsJoined, ", "))
+			p("    joins %s\n", named(d.GroupsJoined))
 		}
 		if len(d.GroupsLeft) > 0 {
-			p("    leaves %s\n", strings.Join(d.GroupsLeft, ", "))
+			p("    leaves %s\n", named(d.GroupsLeft))
 		}
 		if len(d.PoliciesAdded) > 0 {
-			p("    receives %s\n", strings.Join(d.PoliciesAdded, ", "))
+			p("    receives %s\n", named(d.PoliciesAdded))
 		}
 		if len(d.PoliciesRemoved) > 0 {
-			p("    stops receiving %s\n", strings.Join(d.PoliciesRemoved, ", "))
+			p("    stops receiving %s\n", named(d.PoliciesRemoved))
 		}
 		for _, s := range d.Settings {
 			src := ""
 			if len(s.Policies) > 0 {
-				src = "  [" + strings.Join(s.Policies, ", ") + "]"
+				src = "  [" + short(s.Policies) + "]"
 			}
 			switch s.Change {
 			case SettingAdded:
@@ -75,10 +102,10 @@ func (imp *Impact) WriteText(w io.Writer, maxDevices int) error {
 			}
 		}
 		for _, c := range d.ConflictsAppeared {
-			p("    ! conflict appears on %s between %s\n", c.SettingID, strings.Join(c.Policies, ", "))
+			p("    ! conflict appears on %s between %s\n", c.SettingID, short(c.Policies))
 		}
 		for _, c := range d.ConflictsResolved {
-			p("    ✓ conflict disappears on %s between %s\n", c.SettingID, strings.Join(c.Policies, ", "))
+			p("    ✓ conflict disappears on %s between %s\n", c.SettingID, short(c.Policies))
 		}
 	}
 

@@ -32,17 +32,10 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	for _, pa := range a.Policies {
 		names[pa.PolicyID] = pa.Name
 	}
-	named := func(ids []string) string {
+	short := func(ids []string) string {
 		if len(ids) == 0 {
 			return "none"
 		}
-		out := make([]string, len(ids))
-		for i, id := range ids {
-			out[i] = label(names[id], id)
-		}
-		return strings.Join(out, ", ")
-	}
-	short := func(ids []string) string {
 		out := make([]string, len(ids))
 		for i, id := range ids {
 			out[i] = cmp.Or(names[id], id)
@@ -54,10 +47,10 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	}
 	for _, d := range a.Devices {
 		p("  %s, %s, enrollment %s\n", label(d.Name, d.DeviceID), d.Platform, d.Enrollment)
-		p("    groups: %s\n", named(d.Groups))
-		p("    policies: %s\n", named(d.Delivered))
+		p("    groups: %s\n", short(d.Groups))
+		p("    policies: %s\n", short(d.Delivered))
 		if na := minus(d.Assigned, d.Delivered); len(na) > 0 {
-			p("    assigned, not for its platform: %s\n", named(na))
+			p("    assigned, not for its platform: %s\n", short(na))
 		}
 		for _, s := range d.Settings {
 			p("    %s = %s  [%s]\n", s.SettingID, valueText(s.Value), short(s.Policies))
