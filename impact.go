@@ -286,6 +286,8 @@ func (w *world) impact(ctx context.Context) (*Impact, error) {
 	if !everyone {
 		ids = sortedKeys(cands)
 	}
+	touchedIDs := sortedKeys(touched)
+	imp.Devices = make([]DeviceImpact, 0, min(len(ids), 1<<16))
 
 	m := &merges{w: w, results: map[string]*conflict.Result{}, diffs: map[[2]*conflict.Result]*configDiff{}, flat: map[*conflict.Result]map[string]any{}}
 	policies := map[string]*PolicyImpact{}
@@ -312,7 +314,7 @@ func (w *world) impact(ctx context.Context) (*Impact, error) {
 		if after {
 			var pols []string
 			if before && !variantChanged {
-				pols = w.recheck(id, polsB, touched, byDevice[id], refs)
+				pols = w.recheck(id, polsB, touchedIDs, byDevice[id], refs)
 			} else {
 				pols = w.assignedTo(id, assigned)
 			}
@@ -488,21 +490,21 @@ func (w *world) assignedTo(id string, assigned []string) []string {
 // those assigned to it before: only the policies the simulation changed
 // and those whose assignments name a group the device joins or leaves can
 // differ.
-func (w *world) recheck(id string, before []string, touched map[string]bool, moved []string, refs map[string][]string) []string {
-	var again []string
-	for pid := range touched {
-		again = append(again, pid)
-	}
-	for _, g := range moved {
-		again = append(again, refs[g]...)
-		// An assignment of the state naming the group may be gone: the
-		// policy is then among the touched ones.
+func (w *world) recheck(id string, before []string, touched []string, moved []string, refs map[string][]string) []string {
+	again := touched // sorted
+	if len(moved) > 0 {
+		again = slices.Clone(touched)
+		for _, g := range moved {
+			again = append(again, refs[g]...)
+			// An assignment of the state naming the group may be gone: the
+			// policy is then among the touched ones.
+		}
+		slices.Sort(again)
+		again = slices.Compact(again)
 	}
 	if len(again) == 0 {
 		return before
 	}
-	slices.Sort(again)
-	again = slices.Compact(again)
 	isMember := w.isMemberFunc(id)
 	out := make([]string, 0, len(before)+1)
 	for _, pid := range before {
@@ -532,6 +534,9 @@ type merges struct {
 	// conflicts and sources hold, by result, its conflicts and the
 	// policies delivering each flattened key asked about.
 	conflicts map[*conflict.Result]map[string]Conflict
+	// policyIDs holds, by cached result, the ids of its policies (read
+	// only: shared by the devices holding it).
+	policyIDs map[*conflict.Result][]string
 	sources   map[*conflict.Result]map[string][]string
 	flat      map[*conflict.Result]map[string]any
 	key       []byte
@@ -559,9 +564,16 @@ func (m *merges) before(d *deviceEntry) (*conflict.Result, []string, error) {
 	conf, dirty := d.conf, d.dirty
 	d.mu.Unlock()
 	if conf != nil && !dirty {
-		ids := make([]string, len(conf.res.Policies))
-		for i, p := range conf.res.Policies {
-			ids[i] = p.ID
+		ids, ok := m.policyIDs[conf.res]
+		if !ok {
+			ids = make([]string, len(conf.res.Policies))
+			for i, p := range conf.res.Policies {
+				ids[i] = p.ID
+			}
+			if m.policyIDs == nil {
+				m.policyIDs = map[*conflict.Result][]string{}
+			}
+			m.policyIDs[conf.res] = ids
 		}
 		return conf.res, ids, nil
 	}

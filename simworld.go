@@ -32,8 +32,10 @@ type world struct {
 	policies map[string]*simPolicy // by policy id
 	groups   map[string]*simGroup  // by canonical group id
 	devices  map[string]*simDevice // by canonical device id
-	dir      *simDirectory
-	jitter   rand.Source
+	// tokens caches the merge-key tokens of the state's policies.
+	tokens map[string]string
+	dir    *simDirectory
+	jitter rand.Source
 	// newPolicies and newGroups number the ids made up for a new policy or
 	// group that has none.
 	newPolicies, newGroups int
@@ -113,7 +115,15 @@ func (w *world) token(id string, pe *policyEntry) string {
 	if sp, ok := w.policies[id]; ok {
 		return sp.token
 	}
-	return strconv.FormatUint(pe.gen, 36)
+	if tok, ok := w.tokens[id]; ok {
+		return tok
+	}
+	tok := strconv.FormatUint(pe.gen, 36)
+	if w.tokens == nil {
+		w.tokens = map[string]string{}
+	}
+	w.tokens[id] = tok
+	return tok
 }
 
 // setPolicy records a policy's new entry (nil: deleted). prepared says
