@@ -12,7 +12,8 @@ import (
 )
 
 // Impact is what a change would do (Service.Simulate). Every list is
-// sorted by id, and every count is of devices.
+// sorted by id (empty, not nil, in an impact Simulate returns), and every
+// count is of devices.
 type Impact struct {
 	// Change describes the simulated change.
 	Change string `json:"change"`
@@ -209,7 +210,7 @@ type delta struct {
 // impact computes what the changes applied to the world do.
 func (w *world) impact(ctx context.Context) (*Impact, error) {
 	st := w.st
-	imp := &Impact{}
+	imp := &Impact{Groups: []GroupImpact{}}
 	all := w.deviceIDs()
 
 	// Group memberships.
