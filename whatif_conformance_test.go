@@ -161,7 +161,7 @@ func TestWhatIfConformance(t *testing.T) {
 }
 
 // buildWhatIfSetup makes a service holding a case file's setup.
-func buildWhatIfSetup(t *testing.T, s whatifCaseSetup) *Service {
+func buildWhatIfSetup(t testing.TB, s whatifCaseSetup) *Service {
 	t.Helper()
 	ctx := context.Background()
 	svc, err := New(WithSeed(3))
