@@ -222,6 +222,7 @@ type Store interface {
 	CredentialStore
 	CheckInStore
 	ChangeStore
+	AuditStore
 
 	// Tx runs fn in one transaction: every write fn makes through tx is
 	// committed together when fn returns nil, and none is when fn returns
