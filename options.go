@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -34,6 +35,7 @@ type config struct {
 	checkInFlush    time.Duration
 	checkInFlushSet bool
 	ownsStore       bool
+	authorizer      authz.Authorizer
 }
 
 // WithStore sets where the service keeps its state. The default is a new

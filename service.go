@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -90,6 +91,9 @@ func New(opts ...Option) (*Service, error) {
 	}
 	if c.catalog == nil {
 		c.catalog = policy.Builtin()
+	}
+	if c.authorizer == nil {
+		c.authorizer = authz.DenyAll()
 	}
 	if c.rand == nil {
 		var seed [16]byte
@@ -232,22 +236,6 @@ func (s *Service) Stats() Stats {
 
 // adminOp names an administrative operation at the choke point.
 type adminOp string
-
-// admin is the choke point every administrative operation, read or write,
-// passes first: it checks that the service is open and the context live,
-// and is where the caller's principal will be authorized.
-func (s *Service) admin(ctx context.Context, op adminOp) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.log.Enabled(ctx, slog.LevelDebug) {
-		s.log.DebugContext(ctx, "admin operation", "op", string(op))
-	}
-	return nil
-}
 
 // device is the check every device request passes first.
 func (s *Service) device(ctx context.Context) error {

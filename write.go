@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/store"
@@ -50,6 +51,12 @@ type txn struct {
 	records   map[string]enrollment.Record
 	facts     map[string]enrollment.Facts
 	unwritten map[string]bool
+
+	// acc is the access the choke point granted an administrative write
+	// (nil for a device-side or internal one); grants holds the caller's
+	// access for other permissions the write needs (see review).
+	acc    *access
+	grants map[authz.Permission]*access
 }
 
 // write runs fn in a store transaction with the state current and s.mu
@@ -70,13 +77,16 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 		if err := s.catchUpLocked(ctx); err != nil {
 			return err
 		}
-		w := &txn{s: s, ctx: ctx, st: s.state, now: s.now()}
+		w := &txn{s: s, ctx: ctx, st: s.state, now: s.now(), acc: accessOf(ctx)}
 		err := s.st.Tx(ctx, func(tx store.Store) error {
 			w.tx = tx
 			if err := w.fence(op); err != nil {
 				return err
 			}
 			if err := fn(w); err != nil {
+				return err
+			}
+			if err := w.review(op); err != nil {
 				return err
 			}
 			for i := 1; i < len(w.changes); i++ {
