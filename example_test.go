@@ -73,7 +73,7 @@ func exampleService(ctx context.Context) (*secmgmt.Service, transport.Credential
 // agent checking in and reporting, and the policy's report.
 func Example() {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithAuthorizer(authz.AllowAll()))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func ExampleNew() {
 
 func ExampleService_Onboard() {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithAuthorizer(authz.AllowAll()))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func ExampleService_CreatePolicy() {
 
 func ExampleService_ImportPolicies() {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithAuthorizer(authz.AllowAll()))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -967,7 +967,7 @@ func ExampleService_Stats() {
 }
 
 func ExampleService_Close() {
-	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithAuthorizer(authz.AllowAll()))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -1055,7 +1055,7 @@ func ExampleService_Store() {
 }
 
 func ExampleService_Catalog() {
-	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithAuthorizer(authz.AllowAll()))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
