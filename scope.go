@@ -92,12 +92,18 @@ func (st *state) seesDeviceID(a *access, id string) bool {
 
 // stamp returns the scope tags of an object a caller creates: the tags it
 // gives, or, when it gives none and its grant is scoped, the grant's
-// tags, as Intune tags an object with its creator's scope tags.
+// tags, as Intune tags an object with its creator's scope tags. The
+// Default tag alone, given by a scoped caller that does not hold it, reads
+// as none given: policy.NewPolicy and Graph exports carry it when no tag
+// was chosen.
 func (a *access) stamp(tags []string) []string {
-	if len(tags) > 0 || !a.scoped() {
+	if !a.scoped() {
 		return tags
 	}
-	return a.grant.Tags()
+	if len(tags) == 0 || (len(tags) == 1 && tags[0] == authz.DefaultScopeTag && !a.grant.Holds(authz.DefaultScopeTag)) {
+		return a.grant.Tags()
+	}
+	return tags
 }
 
 // trimDevice removes from a device's view the groups and policies out of

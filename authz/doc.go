@@ -67,8 +67,9 @@
 //     through the groups it is a member of (the union of their tags other
 //     than the Default, or the Default alone when none has another), as
 //     Intune tags devices through the groups its tags are assigned to.
-//   - A scoped caller's new objects get its scope tags when it gives none,
-//     it can only add or remove tags it holds, it may assign policies only
+//   - A scoped caller's new objects get its scope tags when it gives none
+//     (or gives the Default tag alone without holding it, as
+//     policy.NewPolicy and Graph exports do by default); it can only add or remove tags it holds, it may assign policies only
 //     to groups within its reach (never to all devices or all users), may
 //     only add devices within reach to static groups, and may not set a
 //     membership rule (which could select devices beyond its reach).
