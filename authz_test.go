@@ -580,6 +580,17 @@ func TestScopeFiltersLists(t *testing.T) {
 	if _, _, err := svc.Policy(ctx, emea); err != nil {
 		t.Errorf("Policy in scope: %v", err)
 	}
+	// win-04 is in scope, but its effective configuration merges the
+	// baseline, which is not: the merge would show it.
+	if _, err := svc.Device(ctx, "win-04"); err != nil {
+		t.Errorf("Device in scope: %v", err)
+	}
+	if _, err := svc.EffectiveConfiguration(ctx, "win-04"); !errors.Is(err, secmgmt.ErrForbidden) {
+		t.Errorf("EffectiveConfiguration with an out-of-scope policy: err = %v, want ErrForbidden", err)
+	}
+	if _, err := svc.EffectiveConfiguration(fx.admin, "win-04"); err != nil {
+		t.Errorf("EffectiveConfiguration as admin: %v", err)
+	}
 }
 
 // TestScopeFiltersReports: the report rows a scoped administrator gets
@@ -655,6 +666,45 @@ func TestScopeFiltersReports(t *testing.T) {
 	}
 	if e, h, a := enrolled(emeaCtx), enrolled(hqCtx), enrolled(fx.admin); e != 1 || h != 3 || a != 4 {
 		t.Errorf("EnrollmentReport devices: emea %d, hq %d, admin %d; want 1, 3, 4", e, h, a)
+	}
+	stale := func(ctx context.Context) []string {
+		ds, err := svc.StaleDevices(ctx, report.Staleness{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, d := range ds {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	// win-03 never checked in: a stale device of the Default scope only.
+	if e, h := stale(emeaCtx), stale(hqCtx); len(e) != 0 || !slices.Equal(h, []string{"win-03"}) {
+		t.Errorf("StaleDevices: emea %v, hq %v", e, h)
+	}
+	// A device in scope shows only the policies in scope.
+	drill := func(ctx context.Context) []string {
+		r, err := svc.DeviceReport(ctx, "win-04")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, row := range r.Policies {
+			out = append(out, row.Policy.Name)
+		}
+		for _, row := range r.Settings {
+			if row.Policy.Name != "emea" && ctx == emeaCtx {
+				t.Errorf("emea DeviceReport shows a setting of %q", row.Policy.Name)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if e, a := drill(emeaCtx), drill(fx.admin); !slices.Equal(e, []string{"emea"}) || !slices.Equal(a, []string{"baseline", "emea"}) {
+		t.Errorf("DeviceReport(win-04) policies: emea %v, admin %v", e, a)
+	}
+	if _, err := svc.SettingReport(emeaCtx, fx.baseline); !errors.Is(err, secmgmt.ErrForbidden) {
+		t.Errorf("SettingReport out of scope: err = %v, want ErrForbidden", err)
 	}
 	if _, err := svc.PolicyDeviceReport(emeaCtx, fx.baseline); !errors.Is(err, secmgmt.ErrForbidden) {
 		t.Errorf("PolicyDeviceReport out of scope: err = %v, want ErrForbidden", err)
