@@ -432,10 +432,17 @@ func (w *txn) reviewDevice(a *access, id string) (store.AuditEntry, error) {
 		e.AfterVersion = after.Version
 	}
 	e.Detail = deviceDetail(d, after, enr, cred)
+	if a.op == "PolicySync" && e.Detail == genericDeviceDetail {
+		e.Detail = "policy sync requested"
+	}
 	return e, nil
 }
 
 // --- details -------------------------------------------------------------
+
+// genericDeviceDetail is the detail of a device change that no field
+// explains.
+const genericDeviceDetail = "directory object or enrollment record updated"
 
 // listOf writes a list as [a, b].
 func listOf(xs []string) string { return "[" + strings.Join(xs, ", ") + "]" }
@@ -578,7 +585,7 @@ func deviceDetail(before *deviceEntry, after *store.Device, enr *store.Enrollmen
 		}
 	}
 	if len(c) == 0 {
-		return "directory object or enrollment record updated"
+		return genericDeviceDetail
 	}
 	return c.String()
 }
