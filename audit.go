@@ -693,13 +693,18 @@ func AuditTable(entries iter.Seq[*store.AuditEntry]) report.Table {
 
 // operationType is an entry's ActivityOperationType: Graph's actions
 // (assign, sync, a new credential) are Action, deletions Delete, a new
-// object Create, and every other change Patch.
+// object Create, and every other change (the tenant's settings included)
+// Patch.
 func operationType(e *store.AuditEntry) string {
 	switch e.Operation {
 	case "AssignPolicy", "PolicySync", "ReissueCredential":
 		return "Action"
 	case "DeletePolicy", "DeleteGroup", "DeleteDevice":
 		return "Delete"
+	case "SetTenant":
+		// The tenant's settings always exist (defaults until first
+		// stored): a change of them is a Patch.
+		return "Patch"
 	}
 	switch {
 	case e.BeforeVersion == 0:

@@ -2,6 +2,7 @@ package secmgmt_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -941,5 +942,64 @@ func TestAuditEveryWriteEveryBackend(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestAuditTableJSON: the audit export in the Graph reports shape, one row
+// per entry, typed columns, operation types as Intune's audit events name
+// them.
+func TestAuditTableJSON(t *testing.T) {
+	fx := newAuthzFixture(t, nil)
+	if _, err := fx.svc.AssignPolicy(fx.admin, fx.unused, []*policy.Assignment{policy.Include("pilot")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.DeleteGroup(fx.admin, "spare"); err != nil {
+		t.Fatal(err)
+	}
+	var entries []*store.AuditEntry
+	for e, err := range fx.svc.Audit(fx.admin, store.AuditQuery{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, e)
+	}
+	var buf strings.Builder
+	if err := secmgmt.AuditTable(slices.Values(entries)).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Schema []struct {
+			Column       string
+			PropertyType string
+		}
+		Values        [][]any
+		TotalRowCount int
+	}
+	if err := json.Unmarshal([]byte(buf.String()), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, buf.String())
+	}
+	var cols []string
+	for _, c := range doc.Schema {
+		cols = append(cols, c.Column+":"+c.PropertyType)
+	}
+	want := []string{"Id:Int64", "ActivityDateTime:DateTime", "Actor:String", "Activity:String", "ActivityOperationType:String",
+		"ResourceType:String", "ResourceId:String", "OldVersion:Int64", "NewVersion:Int64", "Details:String"}
+	if !slices.Equal(cols, want) {
+		t.Fatalf("schema %v, want %v", cols, want)
+	}
+	if doc.TotalRowCount != len(entries) || len(doc.Values) != len(entries) {
+		t.Fatalf("%d rows, TotalRowCount %d, want %d", len(doc.Values), doc.TotalRowCount, len(entries))
+	}
+	types := map[string]string{}
+	for _, row := range doc.Values {
+		types[row[3].(string)] = row[4].(string)
+		if row[2] != adminPrincipal.ID || row[1] != "2025-03-14T09:00:00Z" {
+			t.Errorf("row %v", row)
+		}
+	}
+	for op, typ := range map[string]string{"CreateGroup": "Create", "SetTenant": "Patch", "AssignPolicy": "Action", "DeleteGroup": "Delete", "CreatePolicy": "Create"} {
+		if types[op] != typ {
+			t.Errorf("%s: ActivityOperationType %q, want %q", op, types[op], typ)
+		}
 	}
 }
