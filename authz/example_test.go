@@ -141,3 +141,47 @@ func ExampleForbiddenError() {
 	fmt.Println(errors.Is(err, authz.ErrForbidden), errors.As(err, &fe) && fe.ObjectID == "finance")
 	// Output: true true
 }
+
+func ExampleIntuneAdministrator() {
+	r := authz.IntuneAdministrator()
+	fmt.Println(r, r.Unscoped, r.Grants(authz.ScopeWrite), r.Grants(authz.PoliciesAssign))
+	// Output: Intune Administrator true true true
+}
+
+func ExampleSecurityAdministrator() {
+	r := authz.SecurityAdministrator()
+	fmt.Println(r, r.Unscoped, r.Grants(authz.ScopeWrite), r.Grants(authz.PoliciesWrite))
+	// Output: Security Administrator true true false
+}
+
+func ExampleEndpointSecurityManager() {
+	r := authz.EndpointSecurityManager()
+	fmt.Println(r, r.Unscoped, r.Grants(authz.PoliciesAssign), r.Grants(authz.ScopeWrite))
+	// Output: Endpoint Security Manager false true false
+}
+
+func ExampleReadOnlyOperator() {
+	r := authz.ReadOnlyOperator()
+	fmt.Println(r, r.Permissions)
+	// Output: Read Only Operator [policies.read groups.read scope.read devices.read reports.read audit.read]
+}
+
+func ExampleRole_Validate() {
+	fmt.Println(authz.Role{Name: "Helpdesk", Permissions: []authz.Permission{"devices.wipe"}}.Validate())
+	// Output: authz: role "Helpdesk": unknown permission "devices.wipe"
+}
+
+func ExamplePermission_UnmarshalText() {
+	var p authz.Permission
+	fmt.Println(p.UnmarshalText([]byte("devices.tag")), p)
+	fmt.Println(p.UnmarshalText([]byte("devices.wipe")), p)
+	// Output:
+	// <nil> devices.tag
+	// authz: unknown permission "devices.wipe" devices.tag
+}
+
+func ExampleGrant_Sees() {
+	g := authz.Scoped("ana@contoso.com") // no tags: the Default tag
+	fmt.Println(g.Sees(nil), g.Sees([]string{"0", "12"}), g.Sees([]string{"12"}))
+	// Output: true true false
+}
