@@ -1003,3 +1003,49 @@ func TestAuditTableJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestScopedGroupWrites: a scoped group administrator's new groups get its
+// scope tags; it may not tag objects with tags it does not hold, add a
+// device out of its reach to a group, change a group out of its reach, or
+// set a membership rule (which could select any device).
+func TestScopedGroupWrites(t *testing.T) {
+	fx, _ := scopedFixture(t, nil)
+	svc := fx.svc
+	role, err := authz.NewRole("EMEA groups", authz.GroupsRead, authz.GroupsWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := asPrincipal(authz.Principal{ID: "emea-groups@contoso.com", Roles: []authz.Role{role}, ScopeTags: []string{"emea"}})
+	g, err := svc.CreateGroup(ctx, secmgmt.Group{ID: "emea-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.RoleScopeTagIDs, []string{"emea"}) {
+		t.Errorf("new group tagged %v, want the creator's [emea]", g.RoleScopeTagIDs)
+	}
+	if _, err := svc.AddGroupMembers(ctx, "emea-2", "win-04"); err != nil {
+		t.Errorf("add a device in scope: %v", err)
+	}
+	audits, feed := auditLen(t, svc), lastChange(t, svc)
+	for name, err := range map[string]error{
+		"tag it does not hold": func() error {
+			_, err := svc.CreateGroup(ctx, secmgmt.Group{ID: "emea-3", RoleScopeTagIDs: []string{"emea", "apac"}})
+			return err
+		}(),
+		"device out of reach": func() error { _, err := svc.AddGroupMembers(ctx, "emea-2", "win-01"); return err }(),
+		"group out of reach":  func() error { _, err := svc.AddGroupMembers(ctx, "pilot", "win-04"); return err }(),
+		"rule":                func() error { _, err := svc.SetGroupRule(ctx, "emea-2", `device.deviceOSType -eq "Windows"`); return err }(),
+		"new dynamic group": func() error {
+			_, err := svc.CreateGroup(ctx, secmgmt.Group{ID: "emea-4", MembershipRule: `device.deviceOSType -eq "Windows"`})
+			return err
+		}(),
+		"delete out of reach": svc.DeleteGroup(ctx, "spare"),
+	} {
+		if !errors.Is(err, secmgmt.ErrForbidden) {
+			t.Errorf("%s: err = %v, want ErrForbidden", name, err)
+		}
+	}
+	if auditLen(t, svc) != audits || lastChange(t, svc) != feed {
+		t.Error("refused group writes changed the store")
+	}
+}
