@@ -1034,7 +1034,10 @@ func TestScopedGroupWrites(t *testing.T) {
 		}(),
 		"device out of reach": func() error { _, err := svc.AddGroupMembers(ctx, "emea-2", "win-01"); return err }(),
 		"group out of reach":  func() error { _, err := svc.AddGroupMembers(ctx, "pilot", "win-04"); return err }(),
-		"rule":                func() error { _, err := svc.SetGroupRule(ctx, "emea-2", `device.deviceOSType -eq "Windows"`); return err }(),
+		"rule": func() error {
+			_, err := svc.SetGroupRule(ctx, "emea-2", `device.deviceOSType -eq "Windows"`)
+			return err
+		}(),
 		"new dynamic group": func() error {
 			_, err := svc.CreateGroup(ctx, secmgmt.Group{ID: "emea-4", MembershipRule: `device.deviceOSType -eq "Windows"`})
 			return err
