@@ -155,7 +155,11 @@
 // edit is committed. Entries are applied by reading the records as they are
 // now, so an instance that is behind goes straight to the current state;
 // static memberships follow the groups' stored member lists, paused groups
-// the stored memberships. The service never trims the feed.
+// the stored memberships. Each instance trims the feed to the latest
+// entries as its writes go on (WithChangeFeedRetention, 100,000 by
+// default); an instance that finds a gap after its position (the store's
+// numbers are consecutive, so a gap means trimmed entries) rebuilds its
+// state from the store instead.
 //
 // # Restart
 //

@@ -53,6 +53,9 @@ type Service struct {
 	// lastLook is when the feed was last looked at (UnixNano), for
 	// WithSyncInterval.
 	lastLook atomic.Int64
+	// trimmed is the feed position through which this instance last
+	// trimmed the feed (WithChangeFeedRetention); s.mu guards it.
+	trimmed int64
 
 	cache    *configCache
 	checkIns *checkInLog
@@ -71,7 +74,7 @@ type Service struct {
 // and credentials. Effective configurations are computed again lazily, at
 // each device's next check-in.
 func New(opts ...Option) (*Service, error) {
-	c := config{cacheSize: 4096}
+	c := config{cacheSize: 4096, feedRetention: defaultFeedRetention}
 	for _, o := range opts {
 		if o == nil {
 			continue

@@ -100,6 +100,7 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 		})
 		if err == nil {
 			s.committed(w)
+			s.trimFeed(ctx)
 			if s.log.Enabled(ctx, slog.LevelInfo) {
 				s.log.InfoContext(ctx, "change committed", "op", string(op), "changes", len(w.changes))
 			}
@@ -132,7 +133,10 @@ func (w *txn) fence(op adminOp) error {
 	w.changes = append(w.changes, store.Change{Seq: seq, Kind: changeOp, Keys: []string{string(op)}})
 	s := w.s
 	for {
-		cs, err := w.tx.Changes(w.ctx, s.seq.Load(), feedPage)
+		cs, err := s.nextChanges(w.ctx, w.tx)
+		if errors.Is(err, errFeedTrimmed) {
+			return errBehind // caught up by a rebuild before the next attempt
+		}
 		if err != nil {
 			return err
 		}
