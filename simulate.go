@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -41,9 +42,19 @@ import (
 // machine moves) are found from the membership index, each of them is
 // evaluated once, and merges are shared between devices with the same
 // inputs, as check-ins share them.
+//
+// Simulate is an administrative read: it needs the policies.read
+// permission (authz.PoliciesRead), and a caller whose grant is limited by
+// scope tags must reach the policies the change names. It does not judge
+// whether the caller could make the change (the permissions and scope-tag
+// rules of the operations themselves); for such a caller the impact lists
+// only the devices, groups and policies it reaches (a device by the groups
+// it is a member of now) and the conflicts whose policies it reaches; the
+// lines of a device it reaches are complete, as its effective
+// configuration is.
 func (s *Service) Simulate(ctx context.Context, c Change) (*Impact, error) {
 	const op = "Simulate"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, c.policyIDs()...); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -60,7 +71,51 @@ func (s *Service) Simulate(ctx context.Context, c Change) (*Impact, error) {
 		return nil, err
 	}
 	imp.Change = c.String()
+	if a := accessOf(ctx); a.scoped() {
+		w.st.limit(a, imp)
+	}
 	return imp, nil
+}
+
+// policyIDs returns the ids of the existing policies a change names, for
+// the choke point.
+func (c Change) policyIDs() []string {
+	var out []string
+	switch c.kind {
+	case ChangeUpdatePolicy:
+		if c.policy != nil {
+			out = append(out, c.policy.ID)
+		}
+	case ChangeDeletePolicy, ChangeAssignPolicy:
+		out = append(out, c.policyID)
+	case ChangeBatch:
+		for _, sub := range c.changes {
+			out = append(out, sub.policyIDs()...)
+		}
+	}
+	return out
+}
+
+// limit leaves in an impact only what a grant limited by scope tags
+// reaches: devices (by their groups in the state), groups and policies by
+// their tags, conflicts whose policies it all reaches. A policy or group
+// the simulation made up (not in the state) is kept.
+func (st *state) limit(a *access, imp *Impact) {
+	seesPolicy := func(id string) bool {
+		pe := st.policies[id]
+		return pe == nil || a.sees(pe.pol.RoleScopeTagIDs)
+	}
+	imp.Devices = slices.DeleteFunc(imp.Devices, func(d DeviceImpact) bool {
+		return !st.seesDevice(a, d.DeviceID, st.index.GroupsOf(d.DeviceID))
+	})
+	imp.Groups = slices.DeleteFunc(imp.Groups, func(g GroupImpact) bool {
+		ge := st.groups[g.GroupID]
+		return ge != nil && !a.sees(ge.g.RoleScopeTagIDs)
+	})
+	imp.Policies = slices.DeleteFunc(imp.Policies, func(p PolicyImpact) bool { return !seesPolicy(p.PolicyID) })
+	imp.Conflicts = slices.DeleteFunc(imp.Conflicts, func(c ConflictImpact) bool {
+		return slices.ContainsFunc(c.Policies, func(s conflict.SettingSource) bool { return !seesPolicy(s.ID) })
+	})
 }
 
 // apply applies one change to the world; path names it inside a batch.

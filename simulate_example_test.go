@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -19,7 +20,7 @@ import (
 // three devices: pc-1 and pc-2 (Windows) and srv-1 (a server, outside the
 // tagged server scope).
 func whatifService(ctx context.Context) *secmgmt.Service {
-	svc, err := secmgmt.New(secmgmt.WithSeed(1))
+	svc, err := secmgmt.New(secmgmt.WithSeed(1), secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}

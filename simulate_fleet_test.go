@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/internal/fleetgen"
@@ -29,7 +30,7 @@ func fleetService(tb testing.TB, opts fleetgen.Options, checkIn bool) (*Service,
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc, err := New(WithSeed(7), WithClock(ClockFunc(func() time.Time { return f.Options.Now })))
+	svc, err := New(WithSeed(7), WithAuthorizer(authz.AllowAll()), WithClock(ClockFunc(func() time.Time { return f.Options.Now })))
 	if err != nil {
 		tb.Fatal(err)
 	}

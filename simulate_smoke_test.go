@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
 )
 
 func TestSimulateSmoke(t *testing.T) {
 	ctx := context.Background()
-	svc, err := New(WithSeed(1))
+	svc, err := New(WithSeed(1), WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -164,7 +165,7 @@ func TestWhatIfConformance(t *testing.T) {
 func buildWhatIfSetup(t testing.TB, s whatifCaseSetup) *Service {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := New(WithSeed(3))
+	svc, err := New(WithSeed(3), WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		t.Fatal(err)
 	}

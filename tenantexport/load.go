@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	secmgmt "github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
 )
@@ -17,14 +18,15 @@ import (
 // the directory attributes of its Graph object, the groups (memberOf
 // groups last, a paused group paused once its rule has been applied), and
 // the policies with their assignments. opts are passed to secmgmt.New
-// after the package's own (a fixed seed), so a caller may add a clock, a
-// catalog or an authorizer.
+// after the package's own (a fixed seed, and authz.AllowAll(): the Service
+// is the caller's own copy of an export, with no principals of its own),
+// so a caller may add a clock or a catalog, or set another authorizer.
 //
 // A problem the service finds (a rule that does not parse, a policy the
 // catalog refuses) is an *Error naming the file and the JSON path of the
 // offending value. The Service is the caller's to Close.
 func (e *Export) Load(ctx context.Context, opts ...secmgmt.Option) (*secmgmt.Service, error) {
-	svc, err := secmgmt.New(append([]secmgmt.Option{secmgmt.WithSeed(1)}, opts...)...)
+	svc, err := secmgmt.New(append([]secmgmt.Option{secmgmt.WithSeed(1), secmgmt.WithAuthorizer(authz.AllowAll())}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
