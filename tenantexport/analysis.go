@@ -93,8 +93,11 @@ type PolicyAnalysis struct {
 }
 
 // Analyze reports what a service's tenant delivers: every managed device
-// (enrolled, with the facts of an agent) and every policy. It only reads
-// the service, through its administrative reads.
+// (enrolled, with the facts of an agent), every policy and every group. It
+// only reads the service, through its administrative reads (Policies,
+// Groups, GroupMembers, Devices, EffectiveConfiguration), so the caller in
+// ctx needs policies.read, groups.read and devices.read, and a caller
+// limited by scope tags sees what it reaches.
 func Analyze(ctx context.Context, svc *secmgmt.Service) (*Analysis, error) {
 	a := &Analysis{}
 	cat := svc.Catalog()
