@@ -528,6 +528,9 @@ type merges struct {
 	w       *world
 	results map[string]*conflict.Result
 	diffs   map[[2]*conflict.Result]*configDiff
+	// byContent holds the same diffs by the content of the two results
+	// (contentKey).
+	byContent map[[2]string]*configDiff
 	// changedKeys holds, by pair of versions, the flattened keys whose
 	// values differ: results with the same versions have the same
 	// delivered content, so the comparison is made once per pair.

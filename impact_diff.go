@@ -35,15 +35,27 @@ var orderedSettings = map[string]bool{
 }
 
 // diff returns the difference between two results, shared by every device
-// with the same pair.
+// with the same pair, and by every pair with the same content: results
+// with the same version and the same delivered policies deliver the same
+// values from the same policies in the same order, and have the same
+// conflicts (the policies of one side of a simulation are the same
+// everywhere), whatever else set them apart (an OS version that changed
+// nothing, say).
 func (m *merges) diff(a, b *conflict.Result) (*configDiff, error) {
 	k := [2]*conflict.Result{a, b}
 	if d, ok := m.diffs[k]; ok {
 		return d, nil
 	}
+	pa, pb := delivered(a), delivered(b)
+	ck := [2]string{contentKey(a, pa), contentKey(b, pb)}
+	if a != b {
+		if d, ok := m.byContent[ck]; ok {
+			m.diffs[k] = d
+			return d, nil
+		}
+	}
 	d := &configDiff{}
 	if a != b {
-		pa, pb := delivered(a), delivered(b)
 		d.added, d.removed = minus(pb, pa), minus(pa, pb)
 		if a == nil || b == nil || a.Version != b.Version {
 			d.settings = m.settingChanges(a, b)
@@ -63,9 +75,22 @@ func (m *merges) diff(a, b *conflict.Result) (*configDiff, error) {
 		sortConflicts(d.resolved)
 		ia, ib := inConflict(ca), inConflict(cb)
 		d.conflictsEntered, d.conflictsLeft = minus(ib, ia), minus(ia, ib)
+		if m.byContent == nil {
+			m.byContent = map[[2]string]*configDiff{}
+		}
+		m.byContent[ck] = d
 	}
 	m.diffs[k] = d
 	return d, nil
+}
+
+// contentKey names a result's content: its version and delivered
+// policies; "-" for no result.
+func contentKey(res *conflict.Result, delivered []string) string {
+	if res == nil {
+		return "-"
+	}
+	return res.Version + "|" + strings.Join(delivered, ",")
 }
 
 // delivered returns the ids of the policies of a result that are
