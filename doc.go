@@ -195,7 +195,8 @@
 // machine moves. Unchanged policies are not prepared again, merges are
 // shared by devices with the same inputs (the configuration cache is read,
 // never filled) and configurations are compared once per pair of
-// versions. Nothing is written: not the store, not the in-memory state.
+// contents (version and delivered policies). Nothing is written: not the
+// store, not the in-memory state.
 //
 // Choices made for what-if:
 //
