@@ -128,8 +128,8 @@ func ExampleWithRand() {
 	// Output: true
 }
 
-// The service logs device requests at Debug; a text handler without the
-// time shows what it says.
+// The service logs its changes at Info (device requests at Debug); a text
+// handler without the time shows what it says.
 func ExampleWithLogger() {
 	st := inScopeStore()
 	defer st.Close()
@@ -165,8 +165,9 @@ func ExampleWithCatalog() {
 	// Output: true true
 }
 
-// In legacy mode the service marks the device object it manages with the
-// system labels instead of the management type.
+// The mode is the tenant's when the store holds no tenant configuration
+// yet: the service starts the tenant in legacy mode. (A store that has one
+// keeps its own.)
 func ExampleWithMode() {
 	ctx := context.Background()
 	st := memstore.New()
@@ -176,7 +177,6 @@ func ExampleWithMode() {
 		log.Fatal(err)
 	}
 	defer svc.Close()
-	// The store held no tenant: it gets the mode.
 	t, err := st.Tenant(ctx)
 	if err != nil {
 		log.Fatal(err)
@@ -272,7 +272,8 @@ func ExampleWithCheckInFlush() {
 	// after Close:  2025-03-14T17:00:00Z
 }
 
-// The service trims its change feed to the latest entries.
+// Twenty onboardings append forty feed entries; the service keeps the
+// latest eight in the store.
 func ExampleWithChangeFeedRetention() {
 	ctx := context.Background()
 	st := inScopeStore()
