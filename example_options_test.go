@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
@@ -390,7 +391,7 @@ func ExampleWithConflictResolver() {
 	ctx := context.Background()
 	st := inScopeStore()
 	defer st.Close()
-	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(1),
+	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(1), secmgmt.WithAuthorizer(authz.AllowAll()),
 		secmgmt.WithConflictResolver(conflict.TieBreak(conflict.DefaultRanking())))
 	if err != nil {
 		log.Fatal(err)
