@@ -288,7 +288,11 @@ func (w *world) impact(ctx context.Context) (*Impact, error) {
 		ids = sortedKeys(cands)
 	}
 	touchedIDs := sortedKeys(touched)
-	imp.Devices = make([]DeviceImpact, 0, min(len(ids), 1<<16))
+	if !everyone {
+		// The candidates are the devices the change reaches: most of them
+		// change.
+		imp.Devices = make([]DeviceImpact, 0, min(len(ids), 1<<16))
+	}
 
 	m := &merges{w: w, results: map[string]*conflict.Result{}, diffs: map[[2]*conflict.Result]*configDiff{}, flat: map[*conflict.Result]map[string]any{}}
 	policies := map[string]*PolicyImpact{}
