@@ -288,6 +288,7 @@ func (w *world) impact(ctx context.Context) (*Impact, error) {
 		ids = sortedKeys(cands)
 	}
 	touchedIDs := sortedKeys(touched)
+	imp.Devices = []DeviceImpact{}
 	if !everyone {
 		// The candidates are the devices the change reaches: most of them
 		// change.

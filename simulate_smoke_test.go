@@ -70,3 +70,24 @@ func TestSimulateSmoke(t *testing.T) {
 	checkAgainstOracle(t, svc, DeleteGroupChange("fin"))
 	checkAgainstOracle(t, svc, AddGroupMembersChange("vip", "ws-2"))
 }
+
+// TestImpactListsNotNil: an impact's lists are empty, not nil, so that its
+// JSON has arrays where a reader expects them.
+func TestImpactListsNotNil(t *testing.T) {
+	svc, err := New(WithSeed(1), WithAuthorizer(authz.AllowAll()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	tn := enrollment.DefaultTenant()
+	tn.IntuneEnforcement = true
+	for _, c := range []Change{SetTenantChange(tn), PauseGroupChange("nothing")} {
+		imp, err := svc.Simulate(context.Background(), c)
+		if err != nil {
+			continue
+		}
+		if imp.Devices == nil || imp.Groups == nil || imp.Policies == nil || imp.Conflicts == nil {
+			t.Errorf("%s: nil list in %+v", c, imp)
+		}
+	}
+}
