@@ -307,34 +307,7 @@ func (w *world) assignPolicy(id string, as []*policy.Assignment) error {
 // checkAssignments is Service.checkAssignments against the simulation's
 // groups.
 func (w *world) checkAssignments(op, policyID string, as []*policy.Assignment) ([]*policy.Assignment, error) {
-	t, err := targetingOf(as)
-	if err != nil {
-		return nil, invalid(op, "assignments", "", err)
-	}
-	for _, g := range slices.Concat(t.IncludeGroups, t.ExcludeGroups) {
-		if !w.group(g).exists() {
-			return nil, invalid(op, "assignments", fmt.Sprintf("group %q does not exist", g), ErrNotFound)
-		}
-	}
-	out := make([]*policy.Assignment, len(as))
-	for i, a := range as {
-		c := *a
-		if c.Target.Kind.HasGroup() {
-			c.Target.GroupID = canonicalID(c.Target.GroupID)
-		}
-		if c.ID == "" {
-			switch c.Target.Kind {
-			case policy.TargetGroup, policy.TargetExclusionGroup:
-				c.ID = policyID + "_" + c.Target.GroupID
-			case policy.TargetAllDevices:
-				c.ID = policyID + "_" + allDevicesID
-			case policy.TargetAllLicensedUsers:
-				c.ID = policyID + "_" + allUsersID
-			}
-		}
-		out[i] = &c
-	}
-	return out, nil
+	return checkAssignments(op, policyID, as, func(g string) bool { return w.group(g).exists() })
 }
 
 // --- groups -----------------------------------------------------------
