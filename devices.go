@@ -169,20 +169,10 @@ func (s *Service) UpdateDeviceObject(ctx context.Context, deviceID string, edit 
 	id := canonicalID(deviceID)
 	var out *identity.Device
 	err := s.write(ctx, op, func(w *txn) error {
-		cur, ok := w.st.dir.Lookup(id)
-		if !ok {
-			return notFound("device object", id)
-		}
-		next := cur.Clone()
-		if err := edit(next); err != nil {
-			return invalid(op, "edit", "", err)
-		}
-		if why := protectedChange(cur, next); why != "" {
-			return invalid(op, why, "cannot be changed here", nil)
-		}
-		if reflect.DeepEqual(cur, next) {
+		next, changed, err := editObject(op, w.st.dir, id, edit)
+		if err != nil || !changed {
 			out = next
-			return nil
+			return err
 		}
 		if err := w.applyDirectory([]identity.Change{{Kind: identity.ChangeUpdate, Device: next}}); err != nil {
 			return err
@@ -191,6 +181,26 @@ func (s *Service) UpdateDeviceObject(ctx context.Context, deviceID string, edit 
 		return nil
 	})
 	return out, err
+}
+
+// editObject calls edit with a copy of device id's object in dir and
+// returns the edited copy, and whether it differs from the object. An
+// edit of a protected attribute is an error.
+func editObject(op string, dir interface {
+	Lookup(id string) (*identity.Device, bool)
+}, id string, edit func(*identity.Device) error) (*identity.Device, bool, error) {
+	cur, ok := dir.Lookup(id)
+	if !ok {
+		return nil, false, notFound("device object", id)
+	}
+	next := cur.Clone()
+	if err := edit(next); err != nil {
+		return nil, false, invalid(op, "edit", "", err)
+	}
+	if why := protectedChange(cur, next); why != "" {
+		return nil, false, invalid(op, why, "cannot be changed here", nil)
+	}
+	return next, !reflect.DeepEqual(cur, next), nil
 }
 
 // protectedChange names the first attribute an edit may not change, or "".

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -566,20 +565,9 @@ func (w *world) updateDevice(deviceID string, edit func(*identity.Device) error)
 	if edit == nil {
 		return invalid(op, "edit", "nil", nil)
 	}
-	id := canonicalID(deviceID)
-	cur, ok := w.dir.Lookup(id)
-	if !ok {
-		return notFound("device object", id)
-	}
-	next := cur.Clone()
-	if err := edit(next); err != nil {
-		return invalid(op, "edit", "", err)
-	}
-	if why := protectedChange(cur, next); why != "" {
-		return invalid(op, why, "cannot be changed here", nil)
-	}
-	if reflect.DeepEqual(cur, next) {
-		return nil
+	next, changed, err := editObject(op, w.dir, canonicalID(deviceID), edit)
+	if err != nil || !changed {
+		return err
 	}
 	return w.applyDirectory([]identity.Change{{Kind: identity.ChangeUpdate, Device: next}})
 }
