@@ -22,7 +22,11 @@ type defInfo struct {
 	merge    policy.Merge
 	parent   *defInfo // nil for a top-level setting
 	ordered  bool
-	// applicability
+	applicability
+}
+
+// applicability is what decides whether a definition applies to a device.
+type applicability struct {
 	platforms          policy.Platforms
 	minOS              osVersion
 	unsupportedLegacy  bool
@@ -52,15 +56,15 @@ func compile(c *policy.Catalog) map[string]*defInfo {
 			return // a child shared by several options of its parent
 		}
 		di := &defInfo{
-			def:       d,
-			idx:       int32(len(defs)),
-			idHash:    hashString(hashK0, d.ID),
-			kind:      d.Kind,
-			instKind:  instanceKinds[d.Kind],
-			merge:     d.Merge,
-			parent:    parent,
-			ordered:   orderedSettings[d.ID],
-			platforms: d.Platforms,
+			def:           d,
+			idx:           int32(len(defs)),
+			idHash:        hashString(hashK0, d.ID),
+			kind:          d.Kind,
+			instKind:      instanceKinds[d.Kind],
+			merge:         d.Merge,
+			parent:        parent,
+			ordered:       orderedSettings[d.ID],
+			applicability: applicability{platforms: d.Platforms},
 		}
 		// The catalog checked MinOSVersion when it loaded; a value that does
 		// not parse is treated as absent.
@@ -93,18 +97,18 @@ func compile(c *policy.Catalog) map[string]*defInfo {
 	return defs
 }
 
-// applies reports whether the definition applies to the device, and why
-// not when it does not.
-func (di *defInfo) applies(r *run) (Reason, bool) {
-	if di.platforms != 0 && di.platforms&r.platform == 0 {
-		return ReasonPlatform, false
+// applies reports whether a definition applies to the device, and why not
+// when it does not.
+func (a *applicability) applies(e *env) (reasonCode, bool) {
+	if a.platforms != 0 && a.platforms&e.platform == 0 {
+		return codePlatform, false
 	}
-	if r.variant == policy.VariantLegacy && di.unsupportedLegacy ||
-		r.variant == policy.VariantCurrent && di.unsupportedCurrent {
-		return ReasonUnsupported, false
+	if e.variant == policy.VariantLegacy && a.unsupportedLegacy ||
+		e.variant == policy.VariantCurrent && a.unsupportedCurrent {
+		return codeUnsupported, false
 	}
-	if r.os.set && di.minOS.set && r.os.less(di.minOS) {
-		return ReasonOSVersion, false
+	if e.os.set && a.minOS.set && e.os.less(a.minOS) {
+		return codeOSVersion, false
 	}
-	return "", true
+	return codeNone, true
 }

@@ -118,6 +118,9 @@ func runMergeCase(t *testing.T, c *mergeCase) {
 		t.Fatal(err)
 	}
 	res, err := m.Merge(dev, pols)
+	// Every case, error cases included, also runs through Prepare and
+	// MergePrepared, for its device and for others.
+	checkPrepared(t, m, dev, pols)
 	if c.Error != "" {
 		if err == nil {
 			t.Fatalf("merge succeeded, want an error containing %q", c.Error)

@@ -1,8 +1,6 @@
 package conflict
 
 import (
-	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -21,7 +19,7 @@ func (r *run) resolve() error {
 			u.decision = r.slots[r.sources(u)[0]].reason
 			continue
 		}
-		kind := r.slots[app[0]].inst.Kind
+		kind := r.op(app[0]).inst.Kind
 		switch {
 		case (u.di.merge == policy.MergeUnion || u.di.merge == policy.MergeUnionFold) && kind == policy.InstanceSimpleCollection:
 			r.mergeUnion(u, app, u.di.merge == policy.MergeUnionFold)
@@ -43,7 +41,7 @@ func (r *run) resolve() error {
 func (r *run) applicable(u *unit) []int32 {
 	r.app = r.app[:0]
 	for _, s := range r.sources(u) {
-		if r.slots[s].reason == "" {
+		if r.slots[s].reason == codeNone {
 			r.app = append(r.app, s)
 		}
 	}
@@ -52,13 +50,13 @@ func (r *run) applicable(u *unit) []int32 {
 
 // single delivers the one source's value as it is.
 func (r *run) single(u *unit, s int32) {
-	sl := &r.slots[s]
-	sl.reason, sl.group = ReasonOnlySource, 0
-	u.decision, u.delivered, u.hash = ReasonOnlySource, sl.inst, sl.hash
+	sl, o := &r.slots[s], r.op(s)
+	sl.reason, sl.group = codeOnlySource, 0
+	u.decision, u.delivered, u.hash = codeOnlySource, o.inst, o.hash
 }
 
 // setAll gives every applicable source the same reason.
-func (r *run) setAll(app []int32, reason Reason) {
+func (r *run) setAll(app []int32, reason reasonCode) {
 	for _, s := range app {
 		r.slots[s].reason, r.slots[s].group = reason, 0
 	}
@@ -75,8 +73,7 @@ func (r *run) compare(u *unit, app []int32) error {
 	for i, s := range app {
 		sl := &r.slots[s]
 		for _, t := range app[:i] {
-			tl := &r.slots[t]
-			if tl.group >= 0 && tl.hash == sl.hash && equalInstances(tl.inst, sl.inst) {
+			if tl := &r.slots[t]; tl.group >= 0 && tl.hash == sl.hash && equalInstances(r.op(t).inst, r.op(s).inst) {
 				sl.group = tl.group
 				break
 			}
@@ -87,9 +84,9 @@ func (r *run) compare(u *unit, app []int32) error {
 		}
 	}
 	if groups == 1 {
-		first := &r.slots[app[0]]
-		r.setAll(app, ReasonEqualValues)
-		u.decision, u.delivered, u.hash = ReasonEqualValues, first.inst, first.hash
+		first := r.op(app[0])
+		r.setAll(app, codeEqualValues)
+		u.decision, u.delivered, u.hash = codeEqualValues, first.inst, first.hash
 		return nil
 	}
 	winner, ok := -1, false
@@ -98,9 +95,9 @@ func (r *run) compare(u *unit, app []int32) error {
 		d.Candidates = make([]Candidate, len(app))
 		for i, s := range app {
 			sl := &r.slots[s]
-			p := r.pols[sl.pol]
+			p := &r.infos[sl.pol]
 			d.Candidates[i] = Candidate{PolicyID: p.ID, PolicyName: p.Name,
-				LastModified: p.LastModifiedDateTime, Value: sl.inst, Group: int(sl.group)}
+				LastModified: p.LastModified, Value: r.op(s).inst, Group: int(sl.group)}
 		}
 		winner, ok = r.m.resolver.Resolve(d)
 		if ok && (winner < 0 || winner >= len(app)) {
@@ -109,64 +106,82 @@ func (r *run) compare(u *unit, app []int32) error {
 	}
 	if !ok {
 		for _, s := range app {
-			r.slots[s].reason = ReasonDifferentValues
+			r.slots[s].reason = codeDifferentValues
 		}
-		u.decision = ReasonDifferentValues
+		u.decision = codeDifferentValues
 		return nil
 	}
-	w := &r.slots[app[winner]]
+	wg, wo := r.slots[app[winner]].group, r.op(app[winner])
 	for _, s := range app {
-		if sl := &r.slots[s]; sl.group == w.group {
-			sl.reason = ReasonResolvedFor
+		if sl := &r.slots[s]; sl.group == wg {
+			sl.reason = codeResolvedFor
 		} else {
-			sl.reason = ReasonResolvedAgainst
+			sl.reason = codeResolvedAgainst
 		}
 	}
-	u.decision, u.delivered, u.hash = ReasonResolvedFor, w.inst, w.hash
+	u.decision, u.delivered, u.hash = codeResolvedFor, wo.inst, wo.hash
 	return nil
 }
 
 // mergeUnion applies rule 4 to simple collections: the lists are combined
-// in policy id order, keeping the first spelling of each value.
+// in policy id order, keeping the first spelling of each value. Values are
+// looked up by their union hash (see unionHash) in an open-addressing
+// table, and a hash match is confirmed with sameUnionValue.
 func (r *run) mergeUnion(u *unit, app []int32, fold bool) {
 	if len(app) == 1 {
 		r.single(u, app[0])
 		return
 	}
-	var merged []*policy.SimpleValue
-	var seen map[string]struct{} // for long lists
+	n := 0
 	for _, s := range app {
-		for _, sv := range r.slots[s].inst.Simples {
-			if seen == nil && len(merged) > 32 {
-				seen = make(map[string]struct{}, 2*len(merged))
-				for _, m := range merged {
-					seen[unionKey(m, fold)] = struct{}{}
-				}
-			}
-			if seen != nil {
-				k := unionKey(sv, fold)
-				if _, dup := seen[k]; dup {
-					continue
-				}
-				seen[k] = struct{}{}
-				merged = append(merged, sv)
-				continue
-			}
+		n += len(r.op(s).inst.Simples)
+	}
+	size := 8
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(r.table) < size {
+		r.table = make([]int32, size)
+	}
+	table := r.table[:size]
+	clear(table)
+	mask := uint64(size - 1)
+	merged := make([]*policy.SimpleValue, 0, n)
+	base := len(r.hs) // the union hash of merged[i] is r.hs[base+2i], its value hash r.hs[base+2i+1]
+	for _, s := range app {
+		o, vals := r.op(s), r.extras(s)
+		for i, sv := range o.inst.Simples {
+			h := vals[2*i]
+			at := h & mask
 			dup := false
-			for _, m := range merged {
-				if dup = sameUnionValue(m, sv, fold); dup {
+			for ; table[at] != 0; at = (at + 1) & mask {
+				j := table[at] - 1
+				if r.hs[base+2*int(j)] == h && sameUnionValue(merged[j], sv, fold) {
+					dup = true
 					break
 				}
 			}
 			if !dup {
+				table[at] = int32(len(merged)) + 1
 				merged = append(merged, sv)
+				r.hs = append(r.hs, h, vals[2*i+1])
 			}
 		}
 	}
-	r.setAll(app, ReasonMerged)
-	u.decision = ReasonMerged
+	r.setAll(app, codeMerged)
+	u.decision = codeMerged
 	u.delivered = &policy.SettingInstance{Kind: policy.InstanceSimpleCollection, DefinitionID: u.key, Simples: merged}
-	u.hash = r.hx.instance(u.delivered)
+	if u.di.ordered {
+		u.hash = r.hx.instance(u.delivered)
+	} else {
+		// What instanceHasher.instance gives, from the values' hashes.
+		hs := r.hs[base:]
+		for i := range merged {
+			hs[i] = hs[2*i+1]
+		}
+		u.hash = mix(mix(u.di.idHash, 0), setHash(tagSimples, hs[:len(merged)]))
+	}
+	r.hs = r.hs[:base]
 }
 
 // sameUnionValue compares two values of a union list: integers exactly,
@@ -179,18 +194,7 @@ func sameUnionValue(a, b *policy.SimpleValue, fold bool) bool {
 	if !fold {
 		return a.Text == b.Text
 	}
-	return foldEqual(a.Text, b.Text)
-}
-
-// unionKey is the map key of sameUnionValue.
-func unionKey(sv *policy.SimpleValue, fold bool) string {
-	switch {
-	case sv.Type == policy.ValueInteger:
-		return "\x00" + strconv.FormatInt(sv.Integer, 10)
-	case fold:
-		return "\x01" + strings.ToUpper(sv.Text)
-	}
-	return "\x01" + sv.Text
+	return a.Text == b.Text || foldEqual(a.Text, b.Text)
 }
 
 // foldEqual reports whether a and b have the same upper case, rune by rune,
@@ -239,8 +243,9 @@ func (r *run) mergeItems(u *unit, app []int32) {
 	var items []*policy.GroupValue
 	base := len(r.hs)
 	for _, s := range app {
-		for _, g := range r.slots[s].inst.Groups {
-			h := r.hx.item(g)
+		hs := r.extras(s)
+		for gi, g := range r.op(s).inst.Groups {
+			h := hs[gi]
 			dup := false
 			for i, k := range r.hs[base:] {
 				if dup = k == h && equalGroup(items[i], g); dup {
@@ -253,11 +258,11 @@ func (r *run) mergeItems(u *unit, app []int32) {
 			}
 		}
 	}
-	r.hs = r.hs[:base]
-	r.setAll(app, ReasonMerged)
-	u.decision = ReasonMerged
+	r.setAll(app, codeMerged)
+	u.decision = codeMerged
 	u.delivered = &policy.SettingInstance{Kind: policy.InstanceGroupCollection, DefinitionID: u.key, Groups: items}
-	u.hash = r.hx.instance(u.delivered)
+	u.hash = mix(mix(u.di.idHash, 0)^tagGroups, setHash(tagSet, r.hs[base:]))
+	r.hs = r.hs[:base]
 }
 
 // mergeRules applies rule 6: every firewall rule of every policy is
@@ -270,14 +275,30 @@ func (r *run) mergeRules(u *unit, app []int32) {
 	}
 	n := 0
 	for _, s := range app {
-		n += len(r.slots[s].inst.Groups)
+		n += len(r.op(s).inst.Groups)
 	}
 	items := make([]*policy.GroupValue, 0, n)
+	base := len(r.hs)
 	for _, s := range app {
-		items = append(items, r.slots[s].inst.Groups...)
+		items = append(items, r.op(s).inst.Groups...)
+		r.hs = append(r.hs, r.extras(s)...)
 	}
-	r.setAll(app, ReasonAllRules)
-	u.decision = ReasonAllRules
+	r.setAll(app, codeAllRules)
+	u.decision = codeAllRules
 	u.delivered = &policy.SettingInstance{Kind: policy.InstanceGroupCollection, DefinitionID: u.key, Groups: items}
-	u.hash = r.hx.instance(u.delivered)
+	u.hash = mix(mix(u.di.idHash, 0)^tagGroups, setHash(tagSet, r.hs[base:]))
+	r.hs = r.hs[:base]
+}
+
+// extras returns what the walk worked out for the merge rule of slot s
+// (see op).
+func (r *run) extras(s int32) []uint64 {
+	o, w := r.op(s), r.plans[r.slots[s].pol].w
+	return w.vals[o.xoff : o.xoff+o.xn]
+}
+
+// rules returns the enabled firewall rules of slot s.
+func (r *run) rules(s int32) []firewallRule {
+	o, w := r.op(s), r.plans[r.slots[s].pol].w
+	return w.rules[o.roff : o.roff+o.rn]
 }

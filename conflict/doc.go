@@ -8,7 +8,12 @@
 // # Main types
 //
 // A Merger is built once from a policy.Catalog (New) and merges for any
-// number of devices (Merger.Merge); Merge is the one-off form. A Device
+// number of devices (Merger.Merge); Merge is the one-off form. A service
+// that merges the same policies for many devices prepares each policy once
+// (Merger.Prepare gives a Prepared: the policy's settings resolved,
+// checked, pruned for each kind of device and hashed) and merges the
+// prepared policies (Merger.MergePrepared), which only groups, compares and
+// decides; the result is the one Merge gives. A Device
 // gives the platform (policy.DeviceClass), the OS version and the
 // documentation variant. The Result holds the Effective configuration (a
 // tree of setting instances the agent renders), its Version (a content
@@ -108,9 +113,13 @@
 //
 // The package is pure: no I/O, no goroutines, no clock. A Merger is
 // immutable and safe for concurrent use (per-call scratch space comes from
-// a sync.Pool). A Result is immutable and safe for concurrent reads; it
-// shares unchanged setting instances with the input policies, which must
-// not be modified while it is in use. Merge never modifies its input.
+// a sync.Pool). A Prepared is immutable and safe for concurrent use by any
+// number of merges; it keeps its own copy of the policy. A Result is
+// immutable and safe for concurrent reads (its outcome views and lookups
+// are built on first use, once); it shares unchanged setting instances
+// with the input policies of Merge, which must not be modified while it is
+// in use, or with the Prepared values of MergePrepared. Merge never
+// modifies its input.
 //
 // Bad input is refused whole with an *InputError (wrapping ErrInvalidInput)
 // listing every Problem with the policy, JSON path and setting: a nil
@@ -122,6 +131,13 @@
 // may hold settings this catalog does not know). A resolver that names a
 // candidate that does not exist is a *ResolverError. Merge expects policies
 // that passed policy validation and checks only what it relies on.
+//
+// MergePrepared reports exactly the problems Merge reports for the
+// policies the Prepared values were made from (a nil entry is a nil
+// policy), plus ProblemForeignPrepared for a Prepared of another Merger.
+// Prepare refuses only a nil policy: whether a policy's settings must fit
+// the catalog depends on whether the device receives it, so a Prepared
+// carries its problems to the merges of the devices that do.
 //
 // # Choices where the specification is silent
 //
@@ -135,4 +151,26 @@
 //   - The delivered instance of a setting with one source, or with equal
 //     values, is the first source's (policy id order), template references
 //     included; merged and rebuilt instances carry none.
+//   - Prepare copies the policy (policy.Policy.Clone), so a Prepared never
+//     changes after the fact, and readies it for every device it can meet:
+//     each device platform and variant that receives it, and OS versions
+//     on either side of every minimum its settings name. Settings with the
+//     same platforms, minimum OS version and unsupported variants form a
+//     class; the walk is kept once per combination of answers (and, for a
+//     setting that does not apply, of reasons) that a device can give.
+//     A policy whose settings fall into more than 32 classes is walked by
+//     every merge instead: same result, merge-time cost.
+//   - A Prepared belongs to the Merger that made it (it holds that
+//     Merger's resolved definitions); another Merger refuses it.
+//
+// # Performance
+//
+// A merge of prepared policies replays, per policy, the pairs its walk
+// recorded; groups them by setting key with a dense table indexed by
+// definition; compares values by hash, confirmed by typed comparison;
+// merges union lists through a table keyed by each value's union hash
+// (linear, not pairwise); and allocates only what the Result keeps: the
+// policy list, one byte per outcome, a compact record per setting key, and
+// the merged or rebuilt instances. The outcome views, the per-key grouping
+// and the key index are built on first use.
 package conflict

@@ -70,7 +70,13 @@ func equalChoice(a, b *policy.ChoiceValue) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.ItemID == b.ItemID && equalChildren(a.Children, b.Children)
+	if a.ItemID != b.ItemID {
+		return false
+	}
+	if len(a.Children) == 0 || len(b.Children) == 0 {
+		return len(a.Children) == len(b.Children)
+	}
+	return equalChildren(a.Children, b.Children)
 }
 
 func equalGroup(a, b *policy.GroupValue) bool {

@@ -39,6 +39,9 @@ const (
 	// ProblemUnknownOption: a choice names an option its definition does
 	// not have.
 	ProblemUnknownOption ProblemKind = "unknownOption"
+	// ProblemForeignPrepared: a policy given to MergePrepared was prepared
+	// by another Merger.
+	ProblemForeignPrepared ProblemKind = "foreignPrepared"
 )
 
 // Valid reports whether k is a declared problem kind.
@@ -46,7 +49,7 @@ func (k ProblemKind) Valid() bool {
 	switch k {
 	case ProblemDevice, ProblemNilPolicy, ProblemMissingID, ProblemDuplicatePolicy,
 		ProblemUnknownSetting, ProblemWrongKind, ProblemMisplacedChild,
-		ProblemDuplicateSetting, ProblemUnknownOption:
+		ProblemDuplicateSetting, ProblemUnknownOption, ProblemForeignPrepared:
 		return true
 	}
 	return false

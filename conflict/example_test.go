@@ -161,3 +161,72 @@ func ExampleResolverFunc() {
 	// Output:
 	// device_vendor_msft_policy_config_defender_cloudblocklevel_2
 }
+
+// Prepare each policy once (when it changes) and merge the prepared
+// policies for every device that checks in.
+func ExampleMerger_Prepare() {
+	m, err := conflict.New(policy.Builtin())
+	if err != nil {
+		panic(err)
+	}
+	var prepared []*conflict.Prepared
+	for _, p := range []*policy.Policy{
+		antivirus("a", time.Time{}, policy.Choice(realtime, realtime+"_1"), policy.Strings(paths, `C:\ERP`)),
+		antivirus("b", time.Time{}, policy.Choice(realtime, realtime+"_1"), policy.Strings(paths, `c:\erp`, `D:\VMs`)),
+	} {
+		pp, err := m.Prepare(p)
+		if err != nil {
+			panic(err)
+		}
+		prepared = append(prepared, pp)
+	}
+	fmt.Println(prepared[0].ID(), prepared[1].ID())
+
+	for _, platform := range []policy.DevicePlatform{policy.DeviceWindows, policy.DeviceMacOS} {
+		res, err := m.MergePrepared(conflict.Device{Class: policy.DeviceClass{Platform: platform}}, prepared)
+		if err != nil {
+			panic(err)
+		}
+		o, _ := res.Outcome("a", paths)
+		fmt.Println(platform, res.Flatten()[paths], o.Reason)
+	}
+	// Output:
+	// a b
+	// windows [C:\ERP D:\VMs] merged
+	// macOS <nil> notDeliverable
+}
+
+// One prepared policy serves devices on which different settings apply:
+// the firewall's log size setting needs Windows 11 22H2 (10.0.22621).
+func ExampleMerger_MergePrepared() {
+	const (
+		enable  = "vendor_msft_firewall_mdmstore_domainprofile_enablefirewall"
+		logSize = "vendor_msft_firewall_mdmstore_domainprofile_logmaxfilesize"
+	)
+	m, err := conflict.New(policy.Builtin())
+	if err != nil {
+		panic(err)
+	}
+	fw, err := policy.NewPolicy(policy.Builtin(), "6078910e-d808-4a9f-a51d-1b8a7bacb7c0_1", "Firewall",
+		policy.Choice(enable, enable+"_true", policy.Integer(logSize, 16384)))
+	if err != nil {
+		panic(err)
+	}
+	fw.ID = "fw"
+	pfw, err := m.Prepare(fw)
+	if err != nil {
+		panic(err)
+	}
+	for _, os := range []string{"10.0.19045", "10.0.22631"} {
+		res, err := m.MergePrepared(conflict.Device{Class: policy.DeviceClass{Platform: policy.DeviceWindows}, OSVersion: os},
+			[]*conflict.Prepared{pfw})
+		if err != nil {
+			panic(err)
+		}
+		o, _ := res.Outcome("fw", logSize)
+		fmt.Println(os, res.Flatten()[logSize], o.Outcome, o.Reason)
+	}
+	// Output:
+	// 10.0.19045 <nil> notApplicable osVersion
+	// 10.0.22631 16384 succeeded onlySource
+}

@@ -58,14 +58,14 @@ func Explain(res *Result, settingID string) (*Explanation, bool) {
 		return nil, false
 	}
 	u := &res.units[i]
-	e := &Explanation{SettingID: u.key, Definition: u.def, Decision: u.decision, Delivered: u.delivered}
-	if u.key != settingID {
+	e := &Explanation{SettingID: res.unitKey(i), Definition: u.def, Decision: u.decision.reason(), Delivered: u.delivered}
+	if e.SettingID != settingID {
 		e.Asked = settingID
 	}
 	if u.def != nil {
 		e.Merge = u.def.Merge
 	}
-	for _, o := range u.outcomes {
+	for _, o := range res.outcomesOf(i) {
 		out := res.outcome(o)
 		p, _ := res.Policy(out.PolicyID)
 		e.Sources = append(e.Sources, ExplainedSource{PolicyID: p.ID, PolicyName: p.Name,

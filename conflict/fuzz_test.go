@@ -10,8 +10,10 @@ import (
 	"github.com/secmgmt/secmgmt/policy"
 )
 
-// FuzzMerge decodes two Graph policies and merges them in both orders: no
-// panic, the same version either way, and every outcome consistent.
+// FuzzMerge decodes two Graph policies and merges them for a device in both
+// orders, each way (Merge, and MergePrepared of the prepared policies): no
+// panic, the same version in either order, every outcome consistent, and
+// the prepared merge the same as the plain one.
 func FuzzMerge(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "conformance", "*.json"))
 	for _, file := range files {
@@ -27,7 +29,7 @@ func FuzzMerge(f *testing.F) {
 		}
 		for _, c := range cases {
 			if len(c.Policies) >= 2 {
-				f.Add([]byte(c.Policies[0]), []byte(c.Policies[1]))
+				f.Add([]byte(c.Policies[0]), []byte(c.Policies[1]), uint8(0))
 			}
 		}
 	}
@@ -35,7 +37,7 @@ func FuzzMerge(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, a, b []byte) {
+	f.Fuzz(func(t *testing.T, a, b []byte, device uint8) {
 		pa, err := policy.DecodeGraph(a)
 		if err != nil {
 			return
@@ -44,11 +46,16 @@ func FuzzMerge(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r1, err1 := m.Merge(conflict.Device{}, []*policy.Policy{pa, pb})
-		r2, err2 := m.Merge(conflict.Device{}, []*policy.Policy{pb, pa})
+		dev := otherDevices[int(device)%len(otherDevices)]
+		pols := []*policy.Policy{pa, pb}
+		r1, err1 := m.Merge(dev, pols)
+		r2, err2 := m.Merge(dev, []*policy.Policy{pb, pa})
 		if (err1 == nil) != (err2 == nil) {
 			t.Fatalf("order changes the error: %v / %v", err1, err2)
 		}
+		preps := prepareAll(t, m, pols)
+		p1, perr := m.MergePrepared(dev, preps)
+		sameMerge(t, "prepared", r1, err1, p1, perr)
 		if err1 != nil {
 			return
 		}

@@ -10,12 +10,12 @@ import (
 // is a key of the merge, else the key of its nearest ancestor that is one
 // (a child compared as part of its parent's value).
 func (res *Result) key(settingID string) (int, bool) {
-	if i, ok := res.index[settingID]; ok {
+	if i, ok := res.lookup(settingID); ok {
 		return i, true
 	}
 	di := res.defs[settingID]
 	for di != nil {
-		if i, ok := res.index[di.def.ID]; ok && !res.units[i].container {
+		if i, ok := res.lookup(di.def.ID); ok && !res.units[i].container {
 			return i, true
 		}
 		di = di.parent
@@ -28,9 +28,9 @@ func (res *Result) key(settingID string) (int, bool) {
 // as part of its parent's value takes its parent's outcome). ok is false
 // when the policy does not configure the setting.
 func (res *Result) Outcome(policyID, settingID string) (SettingOutcome, bool) {
-	if i, ok := res.index[settingID]; ok {
-		for _, o := range res.units[i].outcomes {
-			if res.Policies[res.recs[o].pol].ID == policyID {
+	if i, ok := res.lookup(settingID); ok {
+		for _, o := range res.outcomesOf(i) {
+			if res.Policies[res.pol(o)].ID == policyID {
 				return res.outcome(o), true
 			}
 		}
@@ -39,7 +39,7 @@ func (res *Result) Outcome(policyID, settingID string) (SettingOutcome, bool) {
 	if !ok {
 		return SettingOutcome{}, false
 	}
-	for _, o := range res.units[i].outcomes {
+	for _, o := range res.outcomesOf(i) {
 		if out := res.outcome(o); out.PolicyID == policyID && (out.SettingID == settingID || contains(out.Value, settingID)) {
 			return out, true
 		}
@@ -86,7 +86,7 @@ func (res *Result) Conflicts() iter.Seq[SettingOutcome] {
 // group that merges per child, or of one such child. ok is false when it is
 // not delivered.
 func (res *Result) Setting(settingID string) (*policy.SettingInstance, bool) {
-	i, ok := res.index[settingID]
+	i, ok := res.lookup(settingID)
 	if !ok || res.units[i].delivered == nil {
 		return nil, false
 	}

@@ -1,7 +1,6 @@
 package conflict
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -57,7 +56,7 @@ func New(c *policy.Catalog, opts ...Option) (*Merger, error) {
 		return nil, errors.New("conflict: New: WithDevice is for Merge; pass the device to Merger.Merge")
 	}
 	m := &Merger{catalog: c, defs: compile(c), resolver: o.resolver}
-	m.pool.New = func() any { return &run{unitIndex: make(map[string]int32, 64)} }
+	m.pool.New = func() any { return &run{unitIndex: make(map[string]int32, 64), wk: walker{defs: m.defs}} }
 	return m, nil
 }
 
@@ -91,33 +90,69 @@ func (m *Merger) Catalog() *policy.Catalog { return m.catalog }
 // policies are not modified; the result shares their unchanged setting
 // instances (see Result).
 func (m *Merger) Merge(d Device, policies []*policy.Policy) (*Result, error) {
-	r := m.pool.Get().(*run)
+	r := m.get()
 	defer r.release(m)
-	r.m = m
-	if err := r.setDevice(d, policies); err != nil {
+	r.setSources(len(policies), func(i int) source {
+		if p := policies[i]; p != nil {
+			return source{id: p.ID, platforms: p.Platforms, pol: p}
+		}
+		return source{}
+	})
+	if err := r.setDevice(d); err != nil {
 		return nil, err
 	}
-	r.collect()
-	if len(r.problems) > 0 {
-		return nil, &InputError{Problems: slices.Clone(r.problems)}
+	for i := range r.srcs {
+		r.walkNow(r.srcs[i].pol, r.infos[i].Support.Supported)
 	}
-	r.group()
-	if err := r.resolve(); err != nil {
-		return nil, err
-	}
-	return r.result(), nil
+	return r.finish()
 }
 
-// run is the scratch space of one Merge call.
-type run struct {
-	m        *Merger
-	device   Device
-	platform policy.Platforms
-	variant  policy.Variant
-	os       osVersion
+// MergePrepared is Merge for policies prepared by this Merger (Prepare):
+// the same result and the same errors as Merge of the policies they were
+// prepared from, without walking the policies again. A nil entry is a nil
+// policy; an entry prepared by another Merger is refused
+// (ProblemForeignPrepared).
+func (m *Merger) MergePrepared(d Device, policies []*Prepared) (*Result, error) {
+	r := m.get()
+	defer r.release(m)
+	r.setSources(len(policies), func(i int) source {
+		if p := policies[i]; p != nil {
+			return source{id: p.info.ID, platforms: p.platforms, prep: p}
+		}
+		return source{}
+	})
+	if err := r.setDevice(d); err != nil {
+		return nil, err
+	}
+	for i := range r.srcs {
+		p := r.srcs[i].prep
+		if !r.infos[i].Support.Supported {
+			r.plans = append(r.plans, plan{w: &p.notDelivered, hi: int32(len(p.notDelivered.ops))})
+			continue
+		}
+		v := p.variantFor(&r.env)
+		if v == nil {
+			r.walkNow(p.pol, true)
+			continue
+		}
+		r.problems = append(r.problems, v.problems...)
+		r.plans = append(r.plans, plan{w: &v.w, hi: int32(len(v.w.ops))})
+	}
+	return r.finish()
+}
 
-	pols    []*policy.Policy // sorted by id
-	support []policy.Support // per policy, in pols order
+// run is the scratch space of one merge.
+type run struct {
+	m      *Merger
+	device Device
+	env    env
+
+	srcs  []source     // the policies, sorted by id
+	infos []PolicyInfo // per source; the result takes it over
+	plans []plan       // per source: the ops that put it into the merge
+
+	wk      walker
+	scratch walked // the ops of the policies this merge walks itself
 
 	unitIndex map[string]int32 // keys the catalog does not know
 	unitOf    []int32          // defInfo.idx → unit + 1; 0: none yet
@@ -126,10 +161,24 @@ type run struct {
 	order     []int32 // slot indices grouped by unit (counting sort)
 	hs        []uint64
 	problems  []Problem
-	path      []pathSeg
 	warnings  []Warning
 	app       []int32 // scratch of applicable
+	table     []int32 // scratch of mergeUnion
 	hx        instanceHasher
+}
+
+// source is one policy of a merge, as given or prepared.
+type source struct {
+	id        string
+	platforms policy.Platforms
+	pol       *policy.Policy
+	prep      *Prepared
+}
+
+// plan is where the ops of one policy are: w.ops[lo:hi].
+type plan struct {
+	w      *walked
+	lo, hi int32
 }
 
 // unit is one setting key of the device: every policy's value for it.
@@ -138,27 +187,38 @@ type unit struct {
 	di        *defInfo // nil for a key only non-deliverable policies name
 	container bool     // a group that merges per child: its children are units
 	parent    int32    // the container unit of a per-child setting, or -1
-	lastPol   int32
-	n, start  int32 // its slots are order[start : start+n]
+	n, start  int32    // its slots are order[start : start+n]
 
-	decision  Reason
+	decision  reasonCode
 	delivered *policy.SettingInstance
 	hash      uint64
 }
 
-// slot is one (policy, setting key) pair.
+// slot is one (policy, setting key) pair. It holds no pointer: its value
+// is its op's.
 type slot struct {
+	hash   uint64 // its op's
 	pol    int32
 	unit   int32
-	inst   *policy.SettingInstance // the value that takes part (pruned)
-	hash   uint64
+	op     int32 // index in the policy's plan
 	group  int32
-	reason Reason // empty until decided; notApplicable reasons from the start
+	reason reasonCode // codeNone until decided; notApplicable reasons from the start
 }
 
-type pathSeg struct {
-	field string
-	index int // -1: none
+// op returns the op of slot s.
+func (r *run) op(s int32) *op {
+	sl := &r.slots[s]
+	pl := &r.plans[sl.pol]
+	return &pl.w.ops[pl.lo+sl.op]
+}
+
+func (m *Merger) get() *run {
+	r := m.pool.Get().(*run)
+	r.m = m
+	if len(r.unitOf) != len(m.defs) {
+		r.unitOf = make([]int32, len(m.defs))
+	}
+	return r
 }
 
 func (r *run) release(m *Merger) {
@@ -169,37 +229,68 @@ func (r *run) release(m *Merger) {
 		}
 	}
 	clear(r.units)
-	clear(r.slots)
-	clear(r.pols)
+	clear(r.srcs)
+	clear(r.plans)
+	clear(r.scratch.ops)
+	clear(r.scratch.rules)
+	r.scratch.ops, r.scratch.vals, r.scratch.rules = r.scratch.ops[:0], r.scratch.vals[:0], r.scratch.rules[:0]
 	r.units, r.slots, r.order, r.hs, r.app = r.units[:0], r.slots[:0], r.order[:0], r.hs[:0], r.app[:0]
-	r.pols, r.support, r.problems, r.path, r.warnings = r.pols[:0], r.support[:0], r.problems[:0], r.path[:0], nil
-	r.m = nil
+	r.srcs, r.infos, r.plans = r.srcs[:0], nil, r.plans[:0]
+	r.problems, r.warnings = r.problems[:0], nil
+	r.device, r.m = Device{}, nil
 	m.pool.Put(r)
 }
 
-// setDevice checks the device and the policies' identities, and sorts the
-// policies by id.
-func (r *run) setDevice(d Device, policies []*policy.Policy) error {
-	seen := make(map[string]int, len(policies))
-	for i, p := range policies {
-		at := "policies[" + strconv.Itoa(i) + "]"
+// setSources checks the policies' identities and sorts them by id. at(i)
+// gives the i-th policy; a zero source is a nil policy.
+func (r *run) setSources(n int, at func(i int) source) {
+	bad := false
+	for i := 0; i < n; i++ {
+		s := at(i)
+		if s.pol == nil && s.prep == nil || s.id == "" || s.prep != nil && s.prep.m != r.m {
+			bad = true
+			break
+		}
+		r.srcs = append(r.srcs, s)
+	}
+	slices.SortFunc(r.srcs, func(a, b source) int { return strings.Compare(a.id, b.id) })
+	for i := 1; i < len(r.srcs) && !bad; i++ {
+		bad = r.srcs[i].id == r.srcs[i-1].id
+	}
+	if !bad {
+		return
+	}
+	// Something is wrong: list every problem, in input order.
+	clear(r.srcs)
+	r.srcs = r.srcs[:0]
+	seen := make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		s := at(i)
+		where := "policies[" + strconv.Itoa(i) + "]"
 		switch {
-		case p == nil:
-			r.problem(Problem{Kind: ProblemNilPolicy, Path: at, Detail: "the policy is nil"})
-		case p.ID == "":
-			r.problem(Problem{Kind: ProblemMissingID, Path: at, Detail: "the policy has no id"})
+		case s.pol == nil && s.prep == nil:
+			r.problem(Problem{Kind: ProblemNilPolicy, Path: where, Detail: "the policy is nil"})
+		case s.prep != nil && s.prep.m != r.m:
+			r.problem(Problem{Kind: ProblemForeignPrepared, PolicyID: s.id, Path: where,
+				Detail: "the policy was prepared by another Merger"})
+		case s.id == "":
+			r.problem(Problem{Kind: ProblemMissingID, Path: where, Detail: "the policy has no id"})
 		default:
-			if j, dup := seen[p.ID]; dup {
-				r.problem(Problem{Kind: ProblemDuplicatePolicy, PolicyID: p.ID, Path: at,
+			if j, dup := seen[s.id]; dup {
+				r.problem(Problem{Kind: ProblemDuplicatePolicy, PolicyID: s.id, Path: where,
 					Detail: fmt.Sprintf("policies[%d] has the same id", j)})
 				continue
 			}
-			seen[p.ID] = i
-			r.pols = append(r.pols, p)
+			seen[s.id] = i
+			r.srcs = append(r.srcs, s)
 		}
 	}
-	slices.SortFunc(r.pols, func(a, b *policy.Policy) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.srcs, func(a, b source) int { return strings.Compare(a.id, b.id) })
+}
 
+// setDevice checks the device, takes its platform from the policies when
+// it has none, and works out which policies it receives.
+func (r *run) setDevice(d Device) error {
 	if d.Variant == "" {
 		d.Variant = policy.VariantCurrent
 	}
@@ -208,16 +299,16 @@ func (r *run) setDevice(d Device, policies []*policy.Policy) error {
 	}
 	if d.Class.Platform == "" {
 		var found policy.DevicePlatform
-		for _, p := range r.pols {
-			dp, ok := devicePlatformOf(p.Platforms)
+		for _, s := range r.srcs {
+			dp, ok := devicePlatformOf(s.platforms)
 			switch {
 			case !ok:
-				r.problem(Problem{Kind: ProblemDevice, PolicyID: p.ID,
-					Detail: fmt.Sprintf("no device platform given, and the policy's platform %q is not one device platform", p.Platforms)})
+				r.problem(Problem{Kind: ProblemDevice, PolicyID: s.id,
+					Detail: fmt.Sprintf("no device platform given, and the policy's platform %q is not one device platform", s.platforms)})
 			case found == "":
 				found = dp
 			case found != dp:
-				r.problem(Problem{Kind: ProblemDevice, PolicyID: p.ID,
+				r.problem(Problem{Kind: ProblemDevice, PolicyID: s.id,
 					Detail: fmt.Sprintf("no device platform given, and the policies are for %s and %s", found, dp)})
 			}
 			if len(r.problems) > 0 {
@@ -238,41 +329,86 @@ func (r *run) setDevice(d Device, policies []*policy.Policy) error {
 	if len(r.problems) > 0 {
 		return &InputError{Problems: slices.Clone(r.problems)}
 	}
-	r.device, r.platform, r.variant, r.os = d, platformOf(d.Class.Platform), d.Variant, v
-	for _, p := range r.pols {
-		r.support = append(r.support, policy.Deliverable(p, d.Class, d.Variant))
+	r.device = d
+	r.env = env{platform: platformOf(d.Class.Platform), variant: d.Variant, os: v}
+	r.infos = make([]PolicyInfo, len(r.srcs))
+	for i, s := range r.srcs {
+		info := &r.infos[i]
+		if s.prep != nil {
+			*info = s.prep.info
+			info.Support = s.prep.deliverable(d.Class, d.Variant)
+		} else {
+			p := s.pol
+			*info = PolicyInfo{ID: p.ID, Name: p.Name, TemplateID: p.TemplateReference.TemplateID,
+				LastModified: p.LastModifiedDateTime, Support: policy.Deliverable(p, d.Class, d.Variant)}
+		}
 	}
 	return nil
 }
 
 func (r *run) problem(p Problem) { r.problems = append(r.problems, p) }
 
-// problemAt records a problem at the current path.
-func (r *run) problemAt(pol int32, kind ProblemKind, settingID, detail string) {
-	var b strings.Builder
-	for i, s := range r.path {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s.field)
-		if s.index >= 0 {
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(s.index))
-			b.WriteByte(']')
-		}
-	}
-	r.problem(Problem{Kind: kind, PolicyID: r.pols[pol].ID, Path: b.String(), SettingID: settingID, Detail: detail})
+// walkNow walks a policy for this merge's device; its ops are the next
+// plan.
+func (r *run) walkNow(p *policy.Policy, deliverable bool) {
+	r.wk.env, r.wk.out, r.wk.problems = r.env, &r.scratch, &r.problems
+	lo := int32(len(r.scratch.ops))
+	r.wk.walk(p, deliverable)
+	r.wk.out, r.wk.problems = nil, nil
+	r.plans = append(r.plans, plan{w: &r.scratch, lo: lo, hi: int32(len(r.scratch.ops))})
 }
 
-func (r *run) push(field string, index int) { r.path = append(r.path, pathSeg{field, index}) }
-func (r *run) pop()                         { r.path = r.path[:len(r.path)-1] }
+// finish merges the planned ops.
+func (r *run) finish() (*Result, error) {
+	if len(r.problems) > 0 {
+		return nil, &InputError{Problems: slices.Clone(r.problems)}
+	}
+	r.replay()
+	r.group()
+	if err := r.resolve(); err != nil {
+		return nil, err
+	}
+	return r.result(), nil
+}
+
+// replay turns the ops of every policy, in policy id order, into units and
+// slots.
+func (r *run) replay() {
+	n := 0
+	for _, pl := range r.plans {
+		n += int(pl.hi - pl.lo)
+	}
+	slots, unitOf := slices.Grow(r.slots[:0], n), r.unitOf
+	for pi, pl := range r.plans {
+		pol, cu := int32(pi), int32(-1)
+		ops := pl.w.ops[pl.lo:pl.hi]
+		for i := range ops {
+			o := &ops[i]
+			parent := int32(-1)
+			if o.kind == opChild {
+				parent = cu
+			}
+			var u int32
+			if o.idx >= 0 && unitOf[o.idx] > 0 {
+				u = unitOf[o.idx] - 1
+			} else {
+				u = r.unitFor(o.key(), o.di, parent)
+			}
+			if o.kind == opContainer {
+				cu = u
+				r.units[u].container = true
+				continue
+			}
+			r.units[u].n++
+			slots = append(slots, slot{hash: o.hash, pol: pol, unit: u, op: int32(i), group: -1, reason: o.reason})
+		}
+	}
+	r.slots = slots
+}
 
 // unitFor returns the unit of a setting key, creating it.
 func (r *run) unitFor(key string, di *defInfo, parent int32) int32 {
 	if di != nil {
-		if len(r.unitOf) != len(r.m.defs) {
-			r.unitOf = make([]int32, len(r.m.defs))
-		}
 		if u := r.unitOf[di.idx]; u > 0 {
 			return u - 1
 		}
@@ -280,432 +416,13 @@ func (r *run) unitFor(key string, di *defInfo, parent int32) int32 {
 		return u
 	}
 	u := int32(len(r.units))
-	r.units = append(r.units, unit{key: key, di: di, parent: parent, lastPol: -1})
+	r.units = append(r.units, unit{key: key, di: di, parent: parent})
 	if di != nil {
 		r.unitOf[di.idx] = u + 1
 	} else {
 		r.unitIndex[key] = u
 	}
 	return u
-}
-
-// addSlot adds a (policy, key) pair; a key a policy already configured is a
-// duplicate.
-func (r *run) addSlot(pol, u int32, inst *policy.SettingInstance, h uint64, reason Reason) {
-	un := &r.units[u]
-	if un.lastPol == pol {
-		// Units are filled one policy at a time, so the policy already
-		// has this key.
-		if reason.Outcome() != OutcomeNotApplicable {
-			r.problemAt(pol, ProblemDuplicateSetting, un.key, "the policy configures the setting more than once")
-		}
-		return // a child that does not apply, met again in another item
-	}
-	un.lastPol = pol
-	un.n++
-	r.slots = append(r.slots, slot{pol: pol, unit: u, inst: inst, hash: h, group: -1, reason: reason})
-}
-
-// collect walks every policy in id order and every setting in document
-// order, turning them into slots.
-func (r *run) collect() {
-	for pi, p := range r.pols {
-		pol := int32(pi)
-		deliverable := r.support[pi].Supported
-		for si, s := range p.Settings {
-			r.push("settings", si)
-			if s == nil || s.Instance == nil {
-				if deliverable {
-					r.problemAt(pol, ProblemWrongKind, "", "the setting has no settingInstance")
-				}
-				r.pop()
-				continue
-			}
-			r.push("settingInstance", -1)
-			if deliverable {
-				r.collectSetting(pol, s.Instance)
-			} else {
-				r.collectNotDeliverable(pol, s.Instance)
-			}
-			r.pop()
-			r.pop()
-		}
-	}
-}
-
-// collectNotDeliverable records notApplicable for every setting key of an
-// instance of a policy the device does not receive. Nothing is checked:
-// such policies may hold settings this catalog does not know.
-func (r *run) collectNotDeliverable(pol int32, inst *policy.SettingInstance) {
-	di := r.m.defs[inst.DefinitionID]
-	if di == nil || di.merge != policy.MergePerChild || di.parent != nil {
-		u := r.unitFor(inst.DefinitionID, di, -1)
-		r.addSlot(pol, u, inst, 0, ReasonNotDeliverable)
-		return
-	}
-	cu := r.containerFor(di)
-	for _, g := range inst.GroupItems() {
-		if g == nil {
-			continue
-		}
-		for _, ch := range g.Children {
-			if ch == nil {
-				continue
-			}
-			u := r.unitFor(ch.DefinitionID, r.m.defs[ch.DefinitionID], cu)
-			r.addSlot(pol, u, ch, 0, ReasonNotDeliverable)
-		}
-	}
-}
-
-func (r *run) containerFor(di *defInfo) int32 {
-	cu := r.unitFor(di.def.ID, di, -1)
-	r.units[cu].container = true
-	return cu
-}
-
-// collectSetting checks, prunes and hashes one top-level instance of a
-// deliverable policy.
-func (r *run) collectSetting(pol int32, inst *policy.SettingInstance) {
-	di := r.m.defs[inst.DefinitionID]
-	switch {
-	case di == nil:
-		r.problemAt(pol, ProblemUnknownSetting, inst.DefinitionID, "the catalog has no such setting")
-		return
-	case di.parent != nil:
-		r.problemAt(pol, ProblemMisplacedChild, inst.DefinitionID,
-			fmt.Sprintf("a child of %s is used as a top-level setting", di.parent.def.ID))
-		return
-	}
-	if di.merge == policy.MergePerChild {
-		r.collectPerChild(pol, inst, di)
-		return
-	}
-	if reason, ok := di.applies(r); !ok {
-		if r.checkKind(pol, inst, di) {
-			r.addSlot(pol, r.unitFor(di.def.ID, di, -1), inst, 0, reason)
-		}
-		return
-	}
-	out, h, ok := r.visit(pol, inst, di)
-	if ok {
-		r.addSlot(pol, r.unitFor(di.def.ID, di, -1), out, h, "")
-	}
-}
-
-// collectPerChild turns each child of a group that merges per child into a
-// setting of its own.
-func (r *run) collectPerChild(pol int32, inst *policy.SettingInstance, di *defInfo) {
-	if !r.checkKind(pol, inst, di) {
-		return
-	}
-	reason, applies := di.applies(r)
-	cu := r.containerFor(di)
-	field := "groupSettingCollectionValue"
-	if inst.Kind == policy.InstanceGroup {
-		field = "groupSettingValue"
-	}
-	for gi, g := range inst.GroupItems() {
-		r.push(field, gi)
-		if inst.Kind == policy.InstanceGroup {
-			r.path[len(r.path)-1].index = -1
-		}
-		if g == nil {
-			r.problemAt(pol, ProblemWrongKind, di.def.ID, "the group item is null")
-			r.pop()
-			continue
-		}
-		for ci, ch := range g.Children {
-			r.push("children", ci)
-			cdi, ok := r.child(pol, ch, di)
-			if ok {
-				u := r.unitFor(ch.DefinitionID, cdi, cu)
-				if !applies {
-					r.addSlot(pol, u, ch, 0, reason)
-				} else if creason, capplies := cdi.applies(r); !capplies {
-					r.addSlot(pol, u, ch, 0, creason)
-				} else if out, h, ok := r.visit(pol, ch, cdi); ok {
-					r.addSlot(pol, u, out, h, "")
-				}
-			}
-			r.pop()
-		}
-		r.pop()
-	}
-}
-
-// child checks that a child instance is known and belongs under parent.
-func (r *run) child(pol int32, ch *policy.SettingInstance, parent *defInfo) (*defInfo, bool) {
-	if ch == nil {
-		r.problemAt(pol, ProblemWrongKind, parent.def.ID, "a child setting is null")
-		return nil, false
-	}
-	cdi := r.m.defs[ch.DefinitionID]
-	switch {
-	case cdi == nil:
-		r.problemAt(pol, ProblemUnknownSetting, ch.DefinitionID, "the catalog has no such setting")
-		return nil, false
-	case cdi.parent != parent:
-		r.problemAt(pol, ProblemMisplacedChild, ch.DefinitionID, "not a child of "+parent.def.ID)
-		return nil, false
-	}
-	return cdi, true
-}
-
-// checkKind checks that the instance has the kind of its definition and a
-// value of that kind.
-func (r *run) checkKind(pol int32, inst *policy.SettingInstance, di *defInfo) bool {
-	if inst.Kind != di.instKind {
-		r.problemAt(pol, ProblemWrongKind, di.def.ID,
-			fmt.Sprintf("a %s instance for a %s setting", inst.Kind, di.kind))
-		return false
-	}
-	missing := false
-	switch inst.Kind {
-	case policy.InstanceChoice:
-		missing = inst.Choice == nil
-	case policy.InstanceSimple:
-		missing = inst.Simple == nil
-	case policy.InstanceGroup:
-		missing = inst.Group == nil
-	}
-	if missing {
-		r.problemAt(pol, ProblemWrongKind, di.def.ID, "the instance has no value")
-		return false
-	}
-	return true
-}
-
-// visit checks an applicable instance against its definition, drops the
-// descendants that do not apply to the device (recording notApplicable for
-// them), and hashes what is left. It returns the instance to compare and
-// deliver: inst itself, or a copy when something was dropped.
-func (r *run) visit(pol int32, inst *policy.SettingInstance, di *defInfo) (*policy.SettingInstance, uint64, bool) {
-	if !r.checkKind(pol, inst, di) {
-		return nil, 0, false
-	}
-	h := mix(di.idHash, 0)
-	ok := true
-	switch inst.Kind {
-	case policy.InstanceChoice:
-		cv := inst.Choice
-		if len(di.def.Options) > 0 {
-			if _, known := di.def.Option(cv.ItemID); !known {
-				r.push("choiceSettingValue", -1)
-				r.problemAt(pol, ProblemUnknownOption, di.def.ID, fmt.Sprintf("%q is not an option of the setting", cv.ItemID))
-				r.pop()
-				return nil, 0, false
-			}
-		}
-		r.push("choiceSettingValue", -1)
-		kids, ch, changed, kok := r.visitChildren(pol, cv.Children, di)
-		r.pop()
-		if !kok {
-			return nil, 0, false
-		}
-		h = mix(mix(h^tagChoice, hashString(hashK1, cv.ItemID)), ch)
-		if changed {
-			ncv := *cv
-			ncv.Children = kids
-			ninst := *inst
-			ninst.Choice = &ncv
-			inst = &ninst
-		}
-	case policy.InstanceGroup:
-		r.push("groupSettingValue", -1)
-		kids, ch, changed, kok := r.visitChildren(pol, inst.Group.Children, di)
-		r.pop()
-		if !kok {
-			return nil, 0, false
-		}
-		h = mix(h^tagGroup, ch)
-		if changed {
-			ng := *inst.Group
-			ng.Children = kids
-			ninst := *inst
-			ninst.Group = &ng
-			inst = &ninst
-		}
-	case policy.InstanceGroupCollection:
-		base := len(r.hs)
-		var items []*policy.GroupValue
-		for gi, g := range inst.Groups {
-			r.push("groupSettingCollectionValue", gi)
-			if g == nil {
-				r.problemAt(pol, ProblemWrongKind, di.def.ID, "the group item is null")
-				r.pop()
-				ok = false
-				continue
-			}
-			kids, ch, changed, kok := r.visitChildren(pol, g.Children, di)
-			r.pop()
-			if !kok {
-				ok = false
-				continue
-			}
-			r.hs = append(r.hs, mix(tagItem, ch))
-			if changed && items == nil {
-				items = slices.Clone(inst.Groups[:gi])
-			}
-			if items != nil {
-				ng := *g
-				ng.Children = kids
-				items = append(items, &ng)
-			}
-		}
-		if !ok {
-			r.hs = r.hs[:base]
-			return nil, 0, false
-		}
-		h = mix(h^tagGroups, setHash(tagSet, r.hs[base:]))
-		r.hs = r.hs[:base]
-		if items != nil {
-			ninst := *inst
-			ninst.Groups = items
-			inst = &ninst
-		}
-	default:
-		vh, vok := r.hashValue(pol, inst, di)
-		if !vok {
-			return nil, 0, false
-		}
-		h = mix(h, vh)
-	}
-	return inst, h, ok
-}
-
-// visitChildren visits the children of a choice or group value. It returns
-// the children that apply (the same slice when all do), the set hash of
-// their hashes, and whether it dropped any.
-func (r *run) visitChildren(pol int32, kids []*policy.SettingInstance, parent *defInfo) ([]*policy.SettingInstance, uint64, bool, bool) {
-	if len(kids) == 0 {
-		return kids, mix(tagSet, 0), false, true
-	}
-	base := len(r.hs)
-	var kept []*policy.SettingInstance
-	ok := true
-	for i, ch := range kids {
-		r.push("children", i)
-		cdi, cok := r.child(pol, ch, parent)
-		if !cok {
-			r.pop()
-			ok = false
-			continue
-		}
-		if reason, applies := cdi.applies(r); !applies {
-			if r.checkKind(pol, ch, cdi) {
-				r.addSlot(pol, r.unitFor(cdi.def.ID, cdi, -1), ch, 0, reason)
-			}
-			if kept == nil {
-				kept = slices.Clone(kids[:i])
-			}
-			r.pop()
-			continue
-		}
-		out, h, vok := r.visit(pol, ch, cdi)
-		r.pop()
-		if !vok {
-			ok = false
-			continue
-		}
-		r.hs = append(r.hs, h)
-		if out != ch && kept == nil {
-			kept = slices.Clone(kids[:i])
-		}
-		if kept != nil {
-			kept = append(kept, out)
-		}
-	}
-	sh := setHash(tagSet, r.hs[base:])
-	r.hs = r.hs[:base]
-	if kept == nil {
-		return kids, sh, false, ok
-	}
-	return kept, sh, true, ok
-}
-
-// hashValue hashes the value of a choice collection, simple or simple
-// collection instance, checking value types.
-func (r *run) hashValue(pol int32, inst *policy.SettingInstance, di *defInfo) (uint64, bool) {
-	switch inst.Kind {
-	case policy.InstanceChoiceCollection:
-		base := len(r.hs)
-		for i, cv := range inst.Choices {
-			if cv == nil {
-				r.push("choiceSettingCollectionValue", i)
-				r.problemAt(pol, ProblemWrongKind, di.def.ID, "a choice is null")
-				r.pop()
-				r.hs = r.hs[:base]
-				return 0, false
-			}
-			r.hs = append(r.hs, hashString(hashK1, cv.ItemID))
-		}
-		h := setHash(tagChoices, r.hs[base:])
-		r.hs = r.hs[:base]
-		return h, true
-	case policy.InstanceSimple:
-		if !r.checkValueType(pol, inst.Simple, di, "simpleSettingValue", -1) {
-			return 0, false
-		}
-		return hashSimple(inst.Simple), true
-	case policy.InstanceSimpleCollection:
-		base := len(r.hs)
-		for i, sv := range inst.Simples {
-			if !r.checkValueType(pol, sv, di, "simpleSettingCollectionValue", i) {
-				r.hs = r.hs[:base]
-				return 0, false
-			}
-			r.hs = append(r.hs, hashSimple(sv))
-		}
-		var h uint64
-		if di.ordered {
-			h = tagOrdered
-			for _, x := range r.hs[base:] {
-				h = mix(h, x)
-			}
-		} else {
-			h = setHash(tagSimples, r.hs[base:])
-		}
-		r.hs = r.hs[:base]
-		return h, true
-	}
-	r.problemAt(pol, ProblemWrongKind, di.def.ID, fmt.Sprintf("a %s instance", inst.Kind))
-	return 0, false
-}
-
-// checkValueType checks that a simple value is an integer exactly when the
-// definition holds integers.
-func (r *run) checkValueType(pol int32, sv *policy.SimpleValue, di *defInfo, field string, index int) bool {
-	wantInt := di.kind == policy.KindInteger || di.kind == policy.KindIntegerCollection
-	bad := ""
-	switch {
-	case sv == nil:
-		bad = "the value is null"
-	case wantInt && sv.Type != policy.ValueInteger:
-		bad = fmt.Sprintf("a %s value for an integer setting", sv.Type)
-	case !wantInt && sv.Type == policy.ValueInteger:
-		bad = fmt.Sprintf("an integer value for a %s setting", di.kind)
-	}
-	if bad != "" {
-		r.push(field, index)
-		r.problemAt(pol, ProblemWrongKind, di.def.ID, bad)
-		r.pop()
-		return false
-	}
-	return true
-}
-
-// hashSimple hashes one simple value.
-func hashSimple(sv *policy.SimpleValue) uint64 {
-	switch sv.Type {
-	case policy.ValueInteger:
-		return mix(tagInteger, uint64(sv.Integer))
-	case policy.ValueSecret:
-		return hashString(mix(tagSecret, hashString(0, string(sv.State))), sv.Text)
-	case policy.ValueReference:
-		return hashString(tagReference, sv.Text)
-	}
-	return hashString(tagString, sv.Text)
 }
 
 // group sorts the slots by unit (a counting sort: each unit's slots stay in

@@ -141,3 +141,42 @@ func (r *Reason) UnmarshalText(b []byte) error {
 	*r = v
 	return nil
 }
+
+// reasonCode is a Reason in one byte, as the merge's tables keep it: no
+// pointer for the garbage collector to follow, no write barrier to pay.
+// codeNone is "not decided yet".
+type reasonCode uint8
+
+const (
+	codeNone reasonCode = iota
+	codeOnlySource
+	codeEqualValues
+	codeMerged
+	codeAllRules
+	codeResolvedFor
+	codeDifferentValues
+	codeResolvedAgainst
+	codeNotDeliverable
+	codePlatform
+	codeOSVersion
+	codeUnsupported
+)
+
+// reasonNames maps codes to reasons.
+var reasonNames = [...]Reason{
+	codeNone:            "",
+	codeOnlySource:      ReasonOnlySource,
+	codeEqualValues:     ReasonEqualValues,
+	codeMerged:          ReasonMerged,
+	codeAllRules:        ReasonAllRules,
+	codeResolvedFor:     ReasonResolvedFor,
+	codeDifferentValues: ReasonDifferentValues,
+	codeResolvedAgainst: ReasonResolvedAgainst,
+	codeNotDeliverable:  ReasonNotDeliverable,
+	codePlatform:        ReasonPlatform,
+	codeOSVersion:       ReasonOSVersion,
+	codeUnsupported:     ReasonUnsupported,
+}
+
+// reason returns the code's Reason.
+func (c reasonCode) reason() Reason { return reasonNames[c] }

@@ -76,17 +76,16 @@ type firewallRule struct {
 
 // ruleWarnings finds contradicting rules among the rules of every source.
 func (r *run) ruleWarnings(u *unit, app []int32) {
-	var rules []firewallRule
+	n := 0
 	for _, s := range app {
-		sl := &r.slots[s]
-		for i, g := range sl.inst.Groups {
-			fr, enabled := r.readRule(u.key, g)
-			if !enabled {
-				continue
-			}
-			fr.ref.PolicyID, fr.ref.Index = r.pols[sl.pol].ID, i
-			rules = append(rules, fr)
-		}
+		n += len(r.rules(s))
+	}
+	if n < 2 {
+		return
+	}
+	rules := make([]firewallRule, 0, n)
+	for _, s := range app {
+		rules = append(rules, r.rules(s)...)
 	}
 	if len(rules) < 2 {
 		return
@@ -134,7 +133,7 @@ func (r *run) ruleWarnings(u *unit, app []int32) {
 // readRule reads one rule item. Absent children take the firewall's
 // defaults: enabled, outbound, allow, every protocol, profile, application
 // and port.
-func (r *run) readRule(key string, g *policy.GroupValue) (firewallRule, bool) {
+func (w *walker) readRule(key string, g *policy.GroupValue) (firewallRule, bool) {
 	fr := firewallRule{allow: true, profiles: -1, ref: RuleRef{Action: "allow"}}
 	direction, protocol := "OUT", "any"
 	var app [3]string
@@ -149,22 +148,22 @@ func (r *run) readRule(key string, g *policy.GroupValue) (firewallRule, bool) {
 		case ruleName:
 			fr.ref.Name, _ = ch.StringValue()
 		case ruleEnabled:
-			if v, ok := r.optionValue(ch); ok {
+			if v, ok := w.optionValue(ch); ok {
 				enabled = v != int64(0)
 			}
 		case ruleDirection:
-			if v, ok := r.optionValue(ch); ok {
+			if v, ok := w.optionValue(ch); ok {
 				direction = fmt.Sprint(v)
 			}
 		case ruleAction:
-			if v, ok := r.optionValue(ch); ok {
+			if v, ok := w.optionValue(ch); ok {
 				fr.allow = v != int64(0)
 			}
 		case ruleProfiles:
 			if ids, ok := ch.ChoiceItemIDs(); ok && len(ids) > 0 {
 				fr.profiles = 0
 				for _, id := range ids {
-					if v, ok := r.optionValueOf(ch.DefinitionID, id); ok {
+					if v, ok := w.optionValueOf(ch.DefinitionID, id); ok {
 						if n, isInt := v.(int64); isInt {
 							fr.profiles |= n
 						}
@@ -198,16 +197,16 @@ func (r *run) readRule(key string, g *policy.GroupValue) (firewallRule, bool) {
 }
 
 // optionValue returns the device value of a choice instance's option.
-func (r *run) optionValue(ch *policy.SettingInstance) (any, bool) {
+func (w *walker) optionValue(ch *policy.SettingInstance) (any, bool) {
 	id, ok := ch.ChoiceItemID()
 	if !ok {
 		return nil, false
 	}
-	return r.optionValueOf(ch.DefinitionID, id)
+	return w.optionValueOf(ch.DefinitionID, id)
 }
 
-func (r *run) optionValueOf(defID, itemID string) (any, bool) {
-	di := r.m.defs[defID]
+func (w *walker) optionValueOf(defID, itemID string) (any, bool) {
+	di := w.defs[defID]
 	if di == nil {
 		return nil, false
 	}

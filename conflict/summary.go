@@ -71,17 +71,16 @@ func (s *Summaries) AddResult(res *Result) {
 		return
 	}
 	var cs []Conflicting
-	for _, u := range res.units {
-		if u.decision != ReasonDifferentValues && u.decision != ReasonResolvedFor {
+	for i, u := range res.units {
+		if u.decision != codeDifferentValues && u.decision != codeResolvedFor {
 			continue
 		}
-		c := Conflicting{SettingID: u.key}
-		for _, o := range u.outcomes {
-			rec := &res.recs[o]
-			if rec.reason.Outcome() == OutcomeNotApplicable {
+		c := Conflicting{SettingID: res.unitKey(i)}
+		for _, o := range res.outcomesOf(i) {
+			if res.reasons[o].reason().Outcome() == OutcomeNotApplicable {
 				continue
 			}
-			p := res.Policies[rec.pol]
+			p := res.Policies[res.pol(o)]
 			c.Policies = append(c.Policies, SettingSource{ID: p.ID, DisplayName: p.Name})
 		}
 		cs = append(cs, c)

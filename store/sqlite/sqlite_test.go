@@ -1,0 +1,35 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/secmgmt/secmgmt/store"
+	"github.com/secmgmt/secmgmt/store/sqlite"
+	"github.com/secmgmt/secmgmt/store/storetest"
+)
+
+// open opens a store at path, closed at the end of the test.
+func open(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t testing.TB) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "secmgmt.db"))
+	}, storetest.WithReopen(func(t testing.TB, closed store.Store) store.Store {
+		return open(t, closed.(*sqlite.Store).Path())
+	}))
+}
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(tb testing.TB) store.Store {
+		return open(tb, filepath.Join(tb.TempDir(), "secmgmt.db"))
+	})
+}

@@ -1,0 +1,86 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/secmgmt/secmgmt/store"
+)
+
+var lifecycleCases = []testCase{
+	{"Closed", func(t *testing.T, e *env) {
+		populate(t, e.s)
+		must(t, e.s.Close())
+		must(t, e.s.Close())
+		s := e.s
+		c := ctx(t)
+		errs := map[string]error{}
+		_, errs["Tenant"] = s.Tenant(c)
+		_, errs["Device"] = s.Device(c, id("d", 0))
+		_, errs["PutDevice"] = s.PutDevice(c, bareDevice("x"))
+		_, errs["CountDevices"] = s.CountDevices(c)
+		_, errs["Devices"] = collectErr(s.Devices(c, ""))
+		_, errs["Groups"] = collectErr(s.Groups(c, ""))
+		_, errs["GroupMembers"] = collectErr(s.GroupMembers(c, id("g", 0), ""))
+		errs["ApplyMemberships"] = s.ApplyMemberships(c, store.MembershipDelta{Added: []store.Membership{pair(0, 0)}})
+		_, errs["Policy"] = s.Policy(c, "pol-a")
+		_, errs["Assignments"] = s.Assignments(c, "pol-a")
+		_, errs["Enrollment"] = s.Enrollment(c, id("d", 0))
+		_, errs["History"] = collectErr(s.History(c, id("d", 0)))
+		_, errs["PutStatusReport"] = s.PutStatusReport(c, sampleReport(id("d", 0), "x", t0))
+		_, errs["PolicyStatuses"] = collectErr(s.PolicyStatuses(c, "pol-a", ""))
+		_, errs["Credential"] = s.Credential(c, id("d", 0))
+		errs["RecordCheckIn"] = s.RecordCheckIn(c, store.CheckIn{DeviceID: id("d", 0), At: t0})
+		_, errs["AppendChange"] = s.AppendChange(c, store.Change{Kind: "k"})
+		_, errs["Changes"] = s.Changes(c, 0, 10)
+		errs["Tx"] = s.Tx(c, func(store.Store) error { return nil })
+		for op, err := range errs {
+			if err == nil {
+				t.Errorf("%s on a closed store succeeded", op)
+				continue
+			}
+			wantErr(t, err, store.ErrClosed)
+		}
+	}},
+	{"Cancelled", func(t *testing.T, e *env) {
+		c, cancel := context.WithCancel(ctx(t))
+		cancel()
+		_, err := e.s.PutDevice(c, bareDevice("d1"))
+		wantErr(t, err, context.Canceled)
+		_, err = e.s.Device(c, "d1")
+		wantErr(t, err, context.Canceled)
+		_, err = collectErr(e.s.Devices(c, ""))
+		wantErr(t, err, context.Canceled)
+		wantErr(t, e.s.Tx(c, func(tx store.Store) error {
+			_, err := tx.PutDevice(c, bareDevice("d2"))
+			return err
+		}), context.Canceled)
+		if n := mustV(e.s.CountDevices(ctx(t)))(t); n != 0 {
+			t.Fatalf("%d devices written with a cancelled context", n)
+		}
+	}},
+	{"Reopen", func(t *testing.T, e *env) {
+		if e.cfg.reopen == nil {
+			t.Skip("not a persistent backend (no WithReopen)")
+		}
+		populate(t, e.s)
+		before := snapshot(t, e.s)
+		must(t, e.s.Close())
+		s := e.cfg.reopen(t, e.s)
+		deepEqual(t, "state after reopening", snapshot(t, s), before)
+		// Versions and sequence numbers go on where they were.
+		mustV(s.PutDevice(ctx(t), withVersion(fullDevice(id("d", 0), 0), 1)))(t)
+		if seq := mustV(s.AppendChange(ctx(t), store.Change{Kind: "after"}))(t); seq != before.LastChange+1 {
+			t.Fatalf("sequence after reopening = %d", seq)
+		}
+		must(t, s.Close())
+		s = e.cfg.reopen(t, s)
+		if d := mustV(s.Device(ctx(t), id("d", 0)))(t); d.Version != 2 {
+			t.Fatalf("version after the second reopening = %d", d.Version)
+		}
+		if last := mustV(s.LastChange(ctx(t)))(t); last != before.LastChange+1 {
+			t.Fatalf("LastChange after the second reopening = %d", last)
+		}
+		must(t, s.Close())
+	}},
+}
