@@ -13,7 +13,7 @@ type Assignment struct {
 	// SourceID is the id of the source (the policy set), if any.
 	SourceID string
 
-	raw *object
+	raw source
 }
 
 // Target is a Graph deviceAndAppManagementAssignmentTarget.
@@ -31,7 +31,7 @@ type Target struct {
 	// not given.
 	FilterType FilterType
 
-	raw *object
+	raw source
 }
 
 // TargetKind is the @odata.type of an assignment target.
@@ -46,25 +46,23 @@ const (
 	TargetConfigurationManagerCollection TargetKind = "configurationManagerCollection"
 )
 
-var targetODataTypes = map[TargetKind]string{
-	TargetGroup:                          graphNS + "groupAssignmentTarget",
-	TargetExclusionGroup:                 graphNS + "exclusionGroupAssignmentTarget",
-	TargetAllDevices:                     graphNS + "allDevicesAssignmentTarget",
-	TargetAllLicensedUsers:               graphNS + "allLicensedUsersAssignmentTarget",
-	TargetConfigurationManagerCollection: graphNS + "configurationManagerCollectionAssignmentTarget",
-}
-
-var targetKindsByODataType = invert(targetODataTypes)
+var targetTypes = odataTypes[TargetKind]{what: "an assignment target", noun: "assignment target", types: []odataType[TargetKind]{
+	{TargetGroup, graphNS + "groupAssignmentTarget"},
+	{TargetExclusionGroup, graphNS + "exclusionGroupAssignmentTarget"},
+	{TargetAllDevices, graphNS + "allDevicesAssignmentTarget"},
+	{TargetAllLicensedUsers, graphNS + "allLicensedUsersAssignmentTarget"},
+	{TargetConfigurationManagerCollection, graphNS + "configurationManagerCollectionAssignmentTarget"},
+}}
 
 // Valid reports whether k is a declared target kind.
-func (k TargetKind) Valid() bool { _, ok := targetODataTypes[k]; return ok }
+func (k TargetKind) Valid() bool { return targetTypes.valid(k) }
 
 // String returns the kind's name.
 func (k TargetKind) String() string { return string(k) }
 
 // ODataType returns the Graph @odata.type of the kind, e.g.
 // "#microsoft.graph.groupAssignmentTarget".
-func (k TargetKind) ODataType() string { return targetODataTypes[k] }
+func (k TargetKind) ODataType() string { return targetTypes.odataType(k) }
 
 // HasGroup reports whether targets of this kind name a group.
 func (k TargetKind) HasGroup() bool { return k == TargetGroup || k == TargetExclusionGroup }

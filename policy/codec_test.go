@@ -472,3 +472,103 @@ func TestWalkAndAccessors(t *testing.T) {
 		t.Error("Child found a missing id")
 	}
 }
+
+// TestEncodeErrorDoesNotDependOnKeyOrder checks that the error reported
+// for a policy with several problems is the first in the model's order
+// (settings before assignments, an assignment's target before its
+// source), whatever the key order of the input it was decoded from.
+func TestEncodeErrorDoesNotDependOnKeyOrder(t *testing.T) {
+	for _, in := range []string{
+		`{"settings":[{"id":"0","settingInstance":` + choiceInst + `}],"assignments":[{"source":"direct","target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"}}]}`,
+		`{"assignments":[{"target":{"@odata.type":"#microsoft.graph.allDevicesAssignmentTarget"},"source":"direct"}],"settings":[{"id":"0","settingInstance":` + choiceInst + `}]}`,
+	} {
+		p, err := DecodeGraph([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Assignments[0].Source = "inherited"
+		p.Assignments[0].Target.Kind = "everyone"
+		var ee *EncodeError
+		if _, err := EncodeGraph(p); !errors.As(err, &ee) || ee.Path != "assignments[0].target" {
+			t.Errorf("target before source: %v", err)
+		}
+		p.Settings[0].Instance.Kind = "bogus"
+		if _, err := EncodeGraph(p); !errors.As(err, &ee) || ee.Path != "settings[0].settingInstance" {
+			t.Errorf("settings before assignments: %v", err)
+		}
+	}
+}
+
+// TestEncodeNilValues checks that nil values give errors, never a panic,
+// including a page of one nil policy.
+func TestEncodeNilValues(t *testing.T) {
+	var ee *EncodeError
+	pg, err := DecodeGraphPage([]byte(`{"name":"only"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg.Policies[0] = nil
+	if _, err := EncodeGraphPage(pg); !errors.As(err, &ee) || ee.Reason != "nil policy" {
+		t.Errorf("page of a nil policy: %v", err)
+	}
+	if _, err := EncodeGraphPage(nil); !errors.As(err, &ee) {
+		t.Errorf("nil page: %v", err)
+	}
+	if _, err := EncodeGraphPage(&Page{Policies: []*Policy{{Name: "a"}, nil}}); !errors.As(err, &ee) || ee.Path != "value[1]" {
+		t.Errorf("nil policy in a list: %v", err)
+	}
+	var a *Assignment
+	if _, err := a.MarshalJSON(); !errors.As(err, &ee) || ee.Reason != "nil assignment" {
+		t.Errorf("nil assignment: %v", err)
+	}
+	if _, err := EncodeAssignments([]*Assignment{AllDevices(), nil}); !errors.As(err, &ee) || ee.Path != "assignments[1]" {
+		t.Errorf("nil assignment in a list: %v", err)
+	}
+	if out, err := EncodeAssignments(nil); err != nil || string(out) != `{"assignments":[]}` {
+		t.Errorf("no assignments: %s %v", out, err)
+	}
+}
+
+// TestDecodeKeepsNothingOfTheCaller checks that decoded values do not
+// share memory with the caller's buffer.
+func TestDecodeKeepsNothingOfTheCaller(t *testing.T) {
+	buf := []byte(`{"name":"abc","settings":[{"id":"0","settingInstance":` + choiceInst + `}],"extra":{"k":"v"}}`)
+	p, err := DecodeGraph(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := EncodeGraph(p)
+	for i := range buf {
+		buf[i] = ' '
+	}
+	got, _ := EncodeGraph(p)
+	if p.Name != "abc" || !bytes.Equal(got, want) {
+		t.Errorf("the policy changed with the caller's buffer: %q\n%s", p.Name, got)
+	}
+}
+
+// TestEncodeConcurrently encodes one decoded policy from several
+// goroutines (run with -race).
+func TestEncodeConcurrently(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "graph", "codec-fullmetadata-edr.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := DecodeGraph(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := EncodeGraph(p)
+	done := make(chan []byte)
+	for range 4 {
+		go func() {
+			out, _ := EncodeGraph(p.Clone())
+			done <- out
+		}()
+	}
+	for range 4 {
+		if out := <-done; !bytes.Equal(out, want) {
+			t.Error("a concurrent encoding differs")
+		}
+	}
+}

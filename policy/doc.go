@@ -68,7 +68,23 @@
 // Every decode error is a *DecodeError with the JSON path of the offending
 // value ("settings[3].settingInstance.choiceSettingValue.value"); the
 // decoder never panics (it is fuzzed). Encoding a value built in code that
-// has no Graph form (no kind, a nil instance) is an *EncodeError.
+// has no Graph form (no kind, a nil instance or policy) is an *EncodeError;
+// when a value has several such problems, the one reported is the first in
+// the model's order (settings before assignments, an assignment's target
+// before its source), whatever the key order of the input it came from.
+//
+// The codec does each thing once. Decoding copies the input once, checks
+// and parses it in a single pass (it accepts exactly what encoding/json
+// accepts, nesting up to 10,000 deep) into a list of the text's values and
+// keys, and reads the model from that list: strings without escapes are
+// slices of the copy, and decoded values remember where they came from
+// instead of keeping copies of their members. Encoding writes in one pass
+// into one buffer, nested values included. A list of setting instances,
+// such as a configuration sent to a device, is written with
+// AppendInstances (what json.Marshal writes for the slice, without its
+// second pass over the output and without HTML escaping) and read with
+// DecodeInstances; AppendJSON appends one instance to a caller's buffer.
+// Input longer than 4 GiB is refused with a *DecodeError.
 //
 // # The catalog
 //
@@ -190,5 +206,7 @@
 // is a plain value owned by its caller: concurrent reads (including
 // encoding and validation) are safe, writes need the caller's
 // synchronisation; Clone gives an independent deep copy that still encodes
-// like the original.
+// like the original. Decoded values share their parsed input, which is
+// never changed after decoding and never shares memory with the caller's
+// buffer.
 package policy

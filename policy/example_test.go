@@ -216,3 +216,65 @@ func ExampleSettingInstance_Walk() {
 	// groupCollection device_vendor_msft_policy_config_defender_attacksurfacereductionrules
 	// choice device_vendor_msft_policy_config_defender_attacksurfacereductionrules_blockwin32apicallsfromofficemacros
 }
+
+// A configuration of several instances is written into one buffer, here
+// after a prefix, and read back in one pass.
+func ExampleAppendInstances() {
+	settings := []*policy.SettingInstance{
+		policy.Choice("device_vendor_msft_policy_config_defender_allowrealtimemonitoring",
+			"device_vendor_msft_policy_config_defender_allowrealtimemonitoring_1"),
+		policy.Integer("device_vendor_msft_policy_config_defender_avgcpuloadfactor", 30),
+	}
+	buf := []byte(`{"version":"v7","settings":`)
+	buf, err := policy.AppendInstances(buf, settings)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	buf = append(buf, '}')
+	fmt.Println(string(buf))
+
+	back, err := policy.DecodeInstances(buf[len(`{"version":"v7","settings":`) : len(buf)-1])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	load, _ := back[1].IntegerValue()
+	fmt.Println(len(back), load)
+	// Output:
+	// {"version":"v7","settings":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance","settingDefinitionId":"device_vendor_msft_policy_config_defender_allowrealtimemonitoring","choiceSettingValue":{"value":"device_vendor_msft_policy_config_defender_allowrealtimemonitoring_1","children":[]}},{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId":"device_vendor_msft_policy_config_defender_avgcpuloadfactor","simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value":30}}]}
+	// 2 30
+}
+
+func ExampleDecodeInstances() {
+	settings, err := policy.DecodeInstances([]byte(`[
+	 {"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingCollectionInstance",
+	  "settingDefinitionId":"device_vendor_msft_policy_config_defender_excludedpaths",
+	  "simpleSettingCollectionValue":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationStringSettingValue","value":"C:\\Temp"}]},
+	 null]`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	paths, _ := settings[0].StringValues()
+	fmt.Println(paths, settings[1] == nil)
+
+	_, err = policy.DecodeInstances([]byte(`[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationFloatSettingInstance"}]`))
+	fmt.Println(err)
+	// Output:
+	// [C:\Temp] true
+	// policy: decode [0].@odata.type: unknown setting instance type "#microsoft.graph.deviceManagementConfigurationFloatSettingInstance"
+}
+
+// AppendJSON writes one instance where a caller builds its own document.
+func ExampleSettingInstance_AppendJSON() {
+	s := policy.Secret("device_vendor_msft_windowsadvancedthreatprotection_onboarding_fromconnector", "blob")
+	buf, err := s.AppendJSON([]byte(`{"onboarding":`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(append(buf, '}')))
+	// Output:
+	// {"onboarding":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId":"device_vendor_msft_windowsadvancedthreatprotection_onboarding_fromconnector","simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSecretSettingValue","value":"blob","valueState":"notEncrypted"}}}
+}

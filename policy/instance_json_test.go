@@ -180,8 +180,8 @@ func FuzzSettingInstanceJSON(f *testing.F) {
 		"simpleSettingCollectionValue":[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationReferenceSettingValue","value":"r","note":"n"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s SettingInstance
-		if err := json.Unmarshal(data, &s); err != nil {
-			return
+		if err := json.Unmarshal(data, &s); err != nil || s.Kind == "" {
+			return // JSON null leaves s as it was: empty
 		}
 		first, err := json.Marshal(&s)
 		if err != nil {
@@ -196,6 +196,155 @@ func FuzzSettingInstanceJSON(f *testing.F) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(first, second) {
+			t.Fatalf("unstable round trip:\n%s\n%s", first, second)
+		}
+	})
+}
+
+// TestAppendInstances checks the one-buffer list encoding against
+// json.Marshal of the same slice (which goes through MarshalJSON and
+// encoding/json's compaction), and DecodeInstances against json.Unmarshal.
+func TestAppendInstances(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "graph", "codec-fullmetadata-firewall.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := DecodeGraph(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var insts []*SettingInstance
+	for _, s := range p.Settings {
+		insts = append(insts, s.Instance)
+	}
+	insts = append(insts, nil, Choice("c", "c_1", Secret("s", "<pw> & more")))
+	prefix := []byte(`{"settings":`)
+	out, err := AppendInstances(bytes.Clone(prefix), insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out, prefix) {
+		t.Fatalf("the prefix was not kept: %.40s", out)
+	}
+	out = out[len(prefix):]
+	viaJSON, err := json.Marshal(insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, out); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	// json.Marshal escapes <, > and & as \u003c, \u003e, \u0026; the codec
+	// does not.
+	unescaped := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(viaJSON))
+	if string(out) != unescaped {
+		t.Fatalf("AppendInstances differs from json.Marshal:\n%s\n%s", out, unescaped)
+	}
+	back, err := DecodeInstances(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaUnmarshal []*SettingInstance
+	if err := json.Unmarshal(out, &viaUnmarshal); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(insts) || back[len(back)-2] != nil || len(viaUnmarshal) != len(back) {
+		t.Fatalf("decoded %d instances (%d through json.Unmarshal), want %d with a nil", len(back), len(viaUnmarshal), len(insts))
+	}
+	for i := range back {
+		a, errA := json.Marshal(back[i])
+		b, errB := json.Marshal(viaUnmarshal[i])
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Fatalf("instance %d: DecodeInstances and json.Unmarshal disagree:\n%s\n%s", i, a, b)
+		}
+	}
+	again, err := AppendInstances(nil, back)
+	if err != nil || !bytes.Equal(again, out) {
+		t.Fatalf("round trip through DecodeInstances changed the JSON: %v", err)
+	}
+	// Each instance appended alone gives what MarshalJSON gives.
+	for i, s := range insts[:3] {
+		one, err := s.AppendJSON([]byte("x"))
+		want, _ := s.MarshalJSON()
+		if err != nil || string(one) != "x"+string(want) {
+			t.Fatalf("AppendJSON of instance %d: %v\n%s\n%s", i, err, one, want)
+		}
+	}
+}
+
+func TestAppendInstancesEdges(t *testing.T) {
+	if out, err := AppendInstances([]byte("a="), nil); err != nil || string(out) != "a=null" {
+		t.Errorf("nil list: %s %v", out, err)
+	}
+	if out, err := AppendInstances(nil, []*SettingInstance{}); err != nil || string(out) != "[]" {
+		t.Errorf("empty list: %s %v", out, err)
+	}
+	bad := []*SettingInstance{Integer("a", 1), {Kind: "bogus"}}
+	out, err := AppendInstances([]byte("keep"), bad)
+	var ee *EncodeError
+	if !errors.As(err, &ee) || ee.Path != "[1]" || string(out) != "keep" {
+		t.Errorf("bad instance: %s, %v; want dst unchanged and an *EncodeError at [1]", out, err)
+	}
+	nested := []*SettingInstance{Group("g", &SettingInstance{Kind: InstanceSimple, Simple: &SimpleValue{Type: "float"}})}
+	if _, err := AppendInstances(nil, nested); !errors.As(err, &ee) || ee.Path != "[0].groupSettingValue.children[0].simpleSettingValue" {
+		t.Errorf("nested error: %v", err)
+	}
+	var nilInst *SettingInstance
+	if out, err := nilInst.AppendJSON([]byte("keep")); !errors.As(err, &ee) || string(out) != "keep" {
+		t.Errorf("nil instance: %s %v", out, err)
+	}
+	if insts, err := DecodeInstances([]byte(" null ")); err != nil || insts != nil {
+		t.Errorf("null: %v %v", insts, err)
+	}
+	var de *DecodeError
+	for in, path := range map[string]string{
+		`{}`:                         "",
+		`[1]`:                        "[0]",
+		`[null,{"@odata.type":"x"}]`: "[1].@odata.type",
+		`[`:                          "",
+	} {
+		if _, err := DecodeInstances([]byte(in)); !errors.As(err, &de) || de.Path != path {
+			t.Errorf("DecodeInstances(%s) = %v, want a *DecodeError at %q", in, err, path)
+		}
+	}
+}
+
+// FuzzDecodeInstances checks that decoding a list never panics, agrees with
+// json.Unmarshal of the slice, and that decode → append → decode → append
+// is stable.
+func FuzzDecodeInstances(f *testing.F) {
+	f.Add([]byte(`[` + choiceInst + `,null]`))
+	f.Add([]byte(`null`))
+	f.Add([]byte(`[{"@odata.type":"#microsoft.graph.deviceManagementConfigurationSimpleSettingInstance","settingDefinitionId":"s","x":[1,{"y":null}],
+		"simpleSettingValue":{"@odata.type":"#microsoft.graph.deviceManagementConfigurationIntegerSettingValue","value":-0}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		insts, err := DecodeInstances(data)
+		var viaJSON []*SettingInstance
+		jsonErr := json.Unmarshal(data, &viaJSON)
+		// They accept the same input, except that DecodeInstances, like
+		// the rest of the codec, also accepts a leading byte-order mark.
+		if (err == nil) != (jsonErr == nil) && !bytes.HasPrefix(data, utf8BOM) {
+			t.Fatalf("DecodeInstances: %v, json.Unmarshal: %v", err, jsonErr)
+		}
+		if err != nil {
+			return
+		}
+		first, err := AppendInstances(nil, insts)
+		if err != nil {
+			t.Fatalf("encoding decoded instances failed: %v", err)
+		}
+		if jsonErr == nil {
+			second, err := AppendInstances(nil, viaJSON)
+			if err != nil || !bytes.Equal(first, second) {
+				t.Fatalf("DecodeInstances and json.Unmarshal disagree:\n%s\n%s", first, second)
+			}
+		}
+		again, err := DecodeInstances(first)
+		if err != nil {
+			t.Fatalf("re-decoding failed: %v\n%s", err, first)
+		}
+		if second, err := AppendInstances(nil, again); err != nil || !bytes.Equal(first, second) {
 			t.Fatalf("unstable round trip:\n%s\n%s", first, second)
 		}
 	})

@@ -47,7 +47,7 @@ type Policy struct {
 	// them (an expanded "assignments" array).
 	Assignments []*Assignment
 
-	raw *object
+	raw source
 	bom bool
 }
 
@@ -64,7 +64,7 @@ type TemplateReference struct {
 	TemplateDisplayName    string
 	TemplateDisplayVersion string
 
-	raw *object
+	raw source
 }
 
 // Setting is one entry of a policy's settings: an id ("0", "1", ...) and
@@ -73,7 +73,7 @@ type Setting struct {
 	ID       string
 	Instance *SettingInstance
 
-	raw *object
+	raw source
 }
 
 // InstanceKind is the Graph @odata.type of a setting instance.
@@ -95,38 +95,50 @@ const (
 
 const graphNS = "#microsoft.graph."
 
-var instanceODataTypes = map[InstanceKind]string{
-	InstanceChoice:                 graphNS + "deviceManagementConfigurationChoiceSettingInstance",
-	InstanceChoiceCollection:       graphNS + "deviceManagementConfigurationChoiceSettingCollectionInstance",
-	InstanceSimple:                 graphNS + "deviceManagementConfigurationSimpleSettingInstance",
-	InstanceSimpleCollection:       graphNS + "deviceManagementConfigurationSimpleSettingCollectionInstance",
-	InstanceGroup:                  graphNS + "deviceManagementConfigurationGroupSettingInstance",
-	InstanceGroupCollection:        graphNS + "deviceManagementConfigurationGroupSettingCollectionInstance",
-	InstanceSettingGroup:           graphNS + "deviceManagementConfigurationSettingGroupInstance",
-	InstanceSettingGroupCollection: graphNS + "deviceManagementConfigurationSettingGroupCollectionInstance",
+var instanceTypes = odataTypes[InstanceKind]{what: "a setting instance", noun: "setting instance", types: []odataType[InstanceKind]{
+	{InstanceChoice, graphNS + "deviceManagementConfigurationChoiceSettingInstance"},
+	{InstanceChoiceCollection, graphNS + "deviceManagementConfigurationChoiceSettingCollectionInstance"},
+	{InstanceSimple, graphNS + "deviceManagementConfigurationSimpleSettingInstance"},
+	{InstanceSimpleCollection, graphNS + "deviceManagementConfigurationSimpleSettingCollectionInstance"},
+	{InstanceGroup, graphNS + "deviceManagementConfigurationGroupSettingInstance"},
+	{InstanceGroupCollection, graphNS + "deviceManagementConfigurationGroupSettingCollectionInstance"},
+	{InstanceSettingGroup, graphNS + "deviceManagementConfigurationSettingGroupInstance"},
+	{InstanceSettingGroupCollection, graphNS + "deviceManagementConfigurationSettingGroupCollectionInstance"},
+}}
+
+// valueField is the member that holds the kind's value; fNone for the
+// SettingGroup kinds, which have none.
+func (k InstanceKind) valueField() field {
+	switch k {
+	case InstanceChoice:
+		return fChoiceSettingValue
+	case InstanceChoiceCollection:
+		return fChoiceSettingCollectionValue
+	case InstanceSimple:
+		return fSimpleSettingValue
+	case InstanceSimpleCollection:
+		return fSimpleSettingCollectionValue
+	case InstanceGroup:
+		return fGroupSettingValue
+	case InstanceGroupCollection:
+		return fGroupSettingCollectionValue
+	}
+	return fNone
 }
 
-var instanceKindsByODataType = invert(instanceODataTypes)
-
-// instanceValueKeys is the member that holds each kind's value.
-var instanceValueKeys = map[InstanceKind]string{
-	InstanceChoice:           "choiceSettingValue",
-	InstanceChoiceCollection: "choiceSettingCollectionValue",
-	InstanceSimple:           "simpleSettingValue",
-	InstanceSimpleCollection: "simpleSettingCollectionValue",
-	InstanceGroup:            "groupSettingValue",
-	InstanceGroupCollection:  "groupSettingCollectionValue",
+func (k InstanceKind) isCollection() bool {
+	return k == InstanceChoiceCollection || k == InstanceSimpleCollection || k == InstanceGroupCollection
 }
 
 // Valid reports whether k is a declared instance kind.
-func (k InstanceKind) Valid() bool { _, ok := instanceODataTypes[k]; return ok }
+func (k InstanceKind) Valid() bool { return instanceTypes.valid(k) }
 
 // String returns the kind's name.
 func (k InstanceKind) String() string { return string(k) }
 
 // ODataType returns the Graph @odata.type of the kind, e.g.
 // "#microsoft.graph.deviceManagementConfigurationChoiceSettingInstance".
-func (k InstanceKind) ODataType() string { return instanceODataTypes[k] }
+func (k InstanceKind) ODataType() string { return instanceTypes.odataType(k) }
 
 // SettingInstance is one configured setting: a Graph
 // deviceManagementConfigurationSettingInstance. Exactly the value field of
@@ -146,14 +158,14 @@ type SettingInstance struct {
 	Group   *GroupValue    // InstanceGroup
 	Groups  []*GroupValue  // InstanceGroupCollection
 
-	raw *object
+	raw source
 }
 
 // InstanceTemplateReference is a settingInstanceTemplateReference.
 type InstanceTemplateReference struct {
 	InstanceTemplateID string
 
-	raw *object
+	raw source
 }
 
 // ValueTemplateReference is a settingValueTemplateReference.
@@ -161,7 +173,7 @@ type ValueTemplateReference struct {
 	ValueTemplateID    string
 	UseTemplateDefault bool
 
-	raw *object
+	raw source
 }
 
 // ChoiceValue is a choiceSettingValue: the chosen option and the settings
@@ -174,7 +186,7 @@ type ChoiceValue struct {
 	// absent or null.
 	TemplateReference *ValueTemplateReference
 
-	raw *object
+	raw source
 }
 
 // GroupValue is a groupSettingValue: one item of a group (collection).
@@ -184,7 +196,7 @@ type GroupValue struct {
 	// absent or null.
 	TemplateReference *ValueTemplateReference
 
-	raw *object
+	raw source
 }
 
 // ValueType is the Graph @odata.type of a simple setting value.
@@ -198,14 +210,12 @@ const (
 	ValueReference ValueType = "reference"
 )
 
-var valueODataTypes = map[ValueType]string{
-	ValueInteger:   graphNS + "deviceManagementConfigurationIntegerSettingValue",
-	ValueString:    graphNS + "deviceManagementConfigurationStringSettingValue",
-	ValueSecret:    graphNS + "deviceManagementConfigurationSecretSettingValue",
-	ValueReference: graphNS + "deviceManagementConfigurationReferenceSettingValue",
-}
-
-var valueTypesByODataType = invert(valueODataTypes)
+var valueTypes = odataTypes[ValueType]{what: "a simple setting value", noun: "simple setting value", types: []odataType[ValueType]{
+	{ValueInteger, graphNS + "deviceManagementConfigurationIntegerSettingValue"},
+	{ValueString, graphNS + "deviceManagementConfigurationStringSettingValue"},
+	{ValueSecret, graphNS + "deviceManagementConfigurationSecretSettingValue"},
+	{ValueReference, graphNS + "deviceManagementConfigurationReferenceSettingValue"},
+}}
 
 const (
 	choiceValueODataType = graphNS + "deviceManagementConfigurationChoiceSettingValue"
@@ -213,13 +223,13 @@ const (
 )
 
 // Valid reports whether t is a declared value type.
-func (t ValueType) Valid() bool { _, ok := valueODataTypes[t]; return ok }
+func (t ValueType) Valid() bool { return valueTypes.valid(t) }
 
 // String returns the type's name.
 func (t ValueType) String() string { return string(t) }
 
 // ODataType returns the Graph @odata.type of the value type.
-func (t ValueType) ODataType() string { return valueODataTypes[t] }
+func (t ValueType) ODataType() string { return valueTypes.odataType(t) }
 
 // SimpleValue is a simple setting value: an integer, a string, a secret or
 // a reference to a reusable setting.
@@ -239,7 +249,7 @@ type SimpleValue struct {
 	// absent or null.
 	TemplateReference *ValueTemplateReference
 
-	raw *object
+	raw source
 }
 
 // SecretState is the valueState of a secret setting value.
@@ -266,28 +276,10 @@ func (s SecretState) String() string { return string(s) }
 // its choice value(s) and group value(s), in order.
 func (s *SettingInstance) Children() []*SettingInstance {
 	var out []*SettingInstance
-	switch s.Kind {
-	case InstanceChoice:
-		if s.Choice != nil {
-			out = append(out, s.Choice.Children...)
-		}
-	case InstanceChoiceCollection:
-		for _, v := range s.Choices {
-			if v != nil {
-				out = append(out, v.Children...)
-			}
-		}
-	case InstanceGroup:
-		if s.Group != nil {
-			out = append(out, s.Group.Children...)
-		}
-	case InstanceGroupCollection:
-		for _, v := range s.Groups {
-			if v != nil {
-				out = append(out, v.Children...)
-			}
-		}
-	}
+	s.childLists(func(children []*SettingInstance) bool {
+		out = append(out, children...)
+		return true
+	})
 	return out
 }
 
@@ -301,32 +293,34 @@ func (s *SettingInstance) Walk(fn func(*SettingInstance) bool) bool {
 	if !fn(s) {
 		return false
 	}
-	walkAll := func(children []*SettingInstance) bool {
+	return s.childLists(func(children []*SettingInstance) bool {
 		for _, c := range children {
 			if !c.Walk(fn) {
 				return false
 			}
 		}
 		return true
-	}
+	})
+}
+
+// childLists calls fn with the children of each choice or group value of
+// the instance's kind, in order, until fn returns false; it reports
+// whether it went through to the end.
+func (s *SettingInstance) childLists(fn func([]*SettingInstance) bool) bool {
 	switch s.Kind {
 	case InstanceChoice:
-		if s.Choice != nil {
-			return walkAll(s.Choice.Children)
-		}
+		return s.Choice == nil || fn(s.Choice.Children)
 	case InstanceChoiceCollection:
 		for _, v := range s.Choices {
-			if v != nil && !walkAll(v.Children) {
+			if v != nil && !fn(v.Children) {
 				return false
 			}
 		}
 	case InstanceGroup:
-		if s.Group != nil {
-			return walkAll(s.Group.Children)
-		}
+		return s.Group == nil || fn(s.Group.Children)
 	case InstanceGroupCollection:
 		for _, v := range s.Groups {
-			if v != nil && !walkAll(v.Children) {
+			if v != nil && !fn(v.Children) {
 				return false
 			}
 		}
@@ -574,14 +568,6 @@ func cloneEach[T any](s []*T, fn func(*T) *T) []*T {
 		if v != nil {
 			out[i] = fn(v)
 		}
-	}
-	return out
-}
-
-func invert[K, V comparable](m map[K]V) map[V]K {
-	out := make(map[V]K, len(m))
-	for k, v := range m {
-		out[v] = k
 	}
 	return out
 }

@@ -304,7 +304,7 @@ func (v *validator) instance(def *Definition, inst *SettingInstance) {
 		v.report(def.ID, ReasonWrongKind, "a %s setting configured as %s", def.Kind, describe(inst))
 		return
 	}
-	key := instanceValueKeys[inst.Kind]
+	key := fieldKeys[inst.Kind.valueField()]
 	switch inst.Kind {
 	case InstanceChoice:
 		if inst.Choice == nil {

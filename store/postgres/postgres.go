@@ -122,6 +122,10 @@ type db struct{ pool *pgxpool.Pool }
 // Reader returns the pool: reads outside transactions.
 func (d *db) Reader() sqlstore.Querier { return querier{d.pool} }
 
+// Writer returns the pool: single statements run in transactions of their
+// own.
+func (d *db) Writer() sqlstore.Querier { return querier{d.pool} }
+
 // Begin starts a READ COMMITTED transaction.
 func (d *db) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})

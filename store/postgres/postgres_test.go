@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -64,7 +66,57 @@ func TestConformance(t *testing.T) {
 		return open(t, freshSchema(t))
 	}, storetest.WithReopen(func(t testing.TB, closed store.Store) store.Store {
 		return open(t, closed.(*postgres.Store).Schema())
+	}), storetest.WithShared(func(t testing.TB, s store.Store) store.Store {
+		return open(t, s.(*postgres.Store).Schema())
 	}))
+}
+
+// TestConcurrentOpen opens one new schema from several goroutines at once:
+// the migrations run once, under their lock, and every store works.
+func TestConcurrentOpen(t *testing.T) {
+	schema := freshSchema(t)
+	const n = 4
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = postgres.Open(context.Background(), dsn(t), postgres.WithSchema(schema))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	for i, s := range stores {
+		if _, err := s.PutDevice(context.Background(), &store.Device{ID: fmt.Sprint("d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := stores[0].CountDevices(context.Background()); err != nil || n != len(stores) {
+		t.Fatalf("CountDevices = %d, %v", n, err)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	for _, name := range []string{"", "Upper", "1st", "has-dash", "a;drop"} {
+		if _, err := postgres.Open(context.Background(), "postgres://localhost/x", postgres.WithSchema(name)); err == nil {
+			t.Errorf("schema %q accepted", name)
+		}
+	}
+	for _, n := range []int{0, -1, 10001} {
+		if _, err := postgres.Open(context.Background(), "postgres://localhost/x", postgres.WithMaxConns(n)); err == nil {
+			t.Errorf("pool of %d accepted", n)
+		}
+	}
+	if _, err := postgres.Open(context.Background(), "not a dsn ::"); err == nil {
+		t.Error("a malformed DSN was accepted")
+	}
 }
 
 func BenchmarkStore(b *testing.B) {

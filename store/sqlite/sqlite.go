@@ -155,7 +155,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	readers.SetMaxIdleConns(cfg.readers)
 	readers.SetConnMaxLifetime(0)
 	readers.SetConnMaxIdleTime(0)
-	s, err := sqlstore.Open(context.Background(), sqlstore.SQLDB{Writer: writer, Readers: readers}, dialect)
+	s, err := sqlstore.Open(context.Background(), sqlstore.SQLDB{Write: writer, Read: readers}, dialect)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

@@ -2,7 +2,11 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"testing"
+
+	"github.com/secmgmt/secmgmt/identity"
 
 	"github.com/secmgmt/secmgmt/store"
 )
@@ -57,6 +61,60 @@ var lifecycleCases = []testCase{
 		}), context.Canceled)
 		if n := mustV(e.s.CountDevices(ctx(t)))(t); n != 0 {
 			t.Fatalf("%d devices written with a cancelled context", n)
+		}
+	}},
+	{"Shared", func(t *testing.T, e *env) {
+		if e.cfg.shared == nil {
+			t.Skip("not a shared backend (no WithShared)")
+		}
+		other := e.cfg.shared(t, e.s)
+		mustV(e.s.PutDevice(ctx(t), &store.Device{ID: "ctr", Object: &identity.Device{DisplayName: "0"}}))(t)
+		// Seen by the other store at once.
+		if d := mustV(other.Device(ctx(t), "ctr"))(t); d.Version != 1 {
+			t.Fatalf("version %d through the other store", d.Version)
+		}
+		const writers, each = 4, 10
+		parallel(writers, func(w int) {
+			s := e.s
+			if w%2 == 1 {
+				s = other
+			}
+			for done := 0; done < each; {
+				err := s.Tx(ctx(t), func(tx store.Store) error {
+					d, n := counter(t, tx, "ctr")
+					if d == nil {
+						return errStop
+					}
+					d.Object.DisplayName = strconv.Itoa(n + 1)
+					if _, err := tx.PutDevice(ctx(t), d); err != nil {
+						return err
+					}
+					_, err := tx.AppendChange(ctx(t), store.Change{Kind: "ctr", Keys: []string{d.Object.DisplayName}})
+					return err
+				})
+				switch {
+				case errors.Is(err, store.ErrConflict):
+				case err != nil:
+					t.Error(err)
+					return
+				default:
+					done++
+				}
+			}
+		})
+		for _, s := range []store.Store{e.s, other} {
+			if _, n := counter(t, s, "ctr"); n != writers*each {
+				t.Fatalf("counter = %d after %d increments through two stores", n, writers*each)
+			}
+			changes := mustV(s.Changes(ctx(t), 0, 1000))(t)
+			if len(changes) != writers*each {
+				t.Fatalf("%d changes, want %d", len(changes), writers*each)
+			}
+			for i, c := range changes {
+				if c.Keys[0] != strconv.Itoa(i+1) {
+					t.Fatalf("change %d says %v: the feed is not in commit order", c.Seq, c.Keys)
+				}
+			}
 		}
 	}},
 	{"Reopen", func(t *testing.T, e *env) {

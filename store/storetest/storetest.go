@@ -17,7 +17,8 @@
 // conflicts detected, idempotent status reports, a change feed that never
 // skips), iteration over sets larger than a page, a closed store, and, for
 // a persistent backend (WithReopen), that closing and reopening loses
-// nothing.
+// nothing, and for a shared one (WithShared), that two stores over the
+// same data stay consistent.
 //
 // Each subtest gets a new, empty store from newStore, which should
 // register its own cleanup (Close is idempotent, so closing a store the kit
@@ -39,6 +40,7 @@ type Option func(*config)
 
 type config struct {
 	reopen func(tb testing.TB, closed store.Store) store.Store
+	shared func(tb testing.TB, open store.Store) store.Store
 }
 
 // WithReopen declares the backend persistent. reopen is given a store the
@@ -46,6 +48,15 @@ type config struct {
 // data (the same file, the same database schema).
 func WithReopen(reopen func(tb testing.TB, closed store.Store) store.Store) Option {
 	return func(c *config) { c.reopen = reopen }
+}
+
+// WithShared declares that several stores can share the backend's data at
+// once, as service instances on several machines share one database. open
+// is given a store that stays open and returns a second store over the
+// same data; the kit checks that writes through one are seen by the other
+// and that concurrent writers through both lose no update.
+func WithShared(open func(tb testing.TB, s store.Store) store.Store) Option {
+	return func(c *config) { c.shared = open }
 }
 
 // env is what a case gets: a fresh store and the means to make more.

@@ -8,16 +8,19 @@ import (
 // SQLDB is a DB over database/sql: a pool for writes (one connection, for
 // a database with a single writer such as SQLite) and a pool for reads.
 type SQLDB struct {
-	Writer  *sql.DB
-	Readers *sql.DB
+	Write *sql.DB
+	Read  *sql.DB
 }
 
 // Reader returns the read pool.
-func (d SQLDB) Reader() Querier { return sqlQuerier{d.Readers} }
+func (d SQLDB) Reader() Querier { return sqlQuerier{d.Read} }
+
+// Writer returns the write pool, for single statements.
+func (d SQLDB) Writer() Querier { return sqlQuerier{d.Write} }
 
 // Begin starts a transaction on the write pool.
 func (d SQLDB) Begin(ctx context.Context) (Tx, error) {
-	tx, err := d.Writer.BeginTx(ctx, nil)
+	tx, err := d.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -26,8 +29,8 @@ func (d SQLDB) Begin(ctx context.Context) (Tx, error) {
 
 // Close closes both pools.
 func (d SQLDB) Close() error {
-	rerr := d.Readers.Close()
-	if err := d.Writer.Close(); err != nil {
+	rerr := d.Read.Close()
+	if err := d.Write.Close(); err != nil {
 		return err
 	}
 	return rerr

@@ -52,6 +52,9 @@ type Tx interface {
 type DB interface {
 	// Reader runs reads outside transactions.
 	Reader() Querier
+	// Writer runs a single statement outside a transaction, atomic on its
+	// own.
+	Writer() Querier
 	// Begin starts a transaction for writing.
 	Begin(ctx context.Context) (Tx, error)
 	Close() error
@@ -169,6 +172,22 @@ func (s *Store) read(ctx context.Context, fn func(q Querier) error) error {
 		return err
 	}
 	return s.fail(fn(q))
+}
+
+// writeOne runs fn, which runs one statement, in the transaction, or on
+// its own: a single statement is atomic without a transaction around it,
+// and saves the round trips of one.
+func (s *Store) writeOne(ctx context.Context, fn func(q Querier) error) error {
+	if s.tx != nil {
+		return s.write(ctx, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.sh.closed.Load() {
+		return store.ErrClosed
+	}
+	return s.fail(fn(s.sh.db.Writer()))
 }
 
 // write runs fn in the transaction, or in a transaction of its own.

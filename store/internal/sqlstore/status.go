@@ -205,7 +205,7 @@ func (s *Store) RecordCheckIn(ctx context.Context, c store.CheckIn) error {
 		return err
 	}
 	at, _ := codec.Time(c.At)
-	return s.write(ctx, func(q Querier) error {
+	return s.writeOne(ctx, func(q Querier) error {
 		n, err := s.exec(ctx, q, `INSERT INTO checkins (device_id, at, configuration_version) SELECT id, $2, $3 FROM devices WHERE id = $1
 			ON CONFLICT (device_id) DO UPDATE SET at = excluded.at, configuration_version = excluded.configuration_version`,
 			c.DeviceID, at, c.ConfigurationVersion)
