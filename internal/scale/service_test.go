@@ -284,3 +284,34 @@ func BenchmarkCheckInHTTP(b *testing.B) {
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	})
 }
+
+// BenchmarkServiceReport runs the fleet-wide reports of the Service over
+// its stored devices: the per-policy status counts, the enrollment and
+// managed-by breakdowns and the conflict summaries, each a pass over every
+// device's record (Service.DeviceRecords).
+func BenchmarkServiceReport(b *testing.B) {
+	forSizes(b, func(b *testing.B, n int) {
+		sd := serviceOf(b, n)
+		ctx := context.Background()
+		views := []struct {
+			name string
+			run  func() error
+		}{
+			{"policies", func() error { _, err := sd.svc.PolicyReport(ctx); return err }},
+			{"enrollment", func() error { _, err := sd.svc.EnrollmentReport(ctx); return err }},
+			{"managedBy", func() error { _, err := sd.svc.ManagedByReport(ctx); return err }},
+			{"conflicts", func() error { _, err := sd.svc.ConflictReport(ctx); return err }},
+		}
+		for _, v := range views {
+			b.Run("view="+v.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := v.run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
+			})
+		}
+	})
+}
