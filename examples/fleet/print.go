@@ -59,7 +59,9 @@ func printReports(ctx context.Context, w io.Writer, svc *secmgmt.Service, top in
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(sums, func(a, b conflict.Summary) int { return cmp.Compare(b.DeviceCheckinsImpacted, a.DeviceCheckinsImpacted) })
+	slices.SortStableFunc(sums, func(a, b conflict.Summary) int {
+		return cmp.Compare(b.DeviceCheckinsImpacted, a.DeviceCheckinsImpacted)
+	})
 	fmt.Fprintf(w, "Top conflicts (%d sets of conflicting policies)\n", len(sums))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  devices\tsettings\tpolicies")
