@@ -3,10 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"iter"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secmgmt/secmgmt/internal/fleetgen"
+	"github.com/secmgmt/secmgmt/report"
 )
 
 // TestRun simulates a small fleet over each transport and store and checks
@@ -74,5 +81,97 @@ func TestProgressTerminal(t *testing.T) {
 	p.finish()
 	if s := buf.String(); !strings.Contains(s, "\r") || !strings.Contains(s, "100%") || !strings.HasSuffix(s, "\n") {
 		t.Errorf("terminal progress = %q", s)
+	}
+}
+
+// TestReportsOnePass checks the reports computed in one pass over the
+// device records against the service's own report methods.
+func TestReportsOnePass(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := parseFlags([]string{"-devices", "400", "-groups", "20", "-policies", "30", "-rounds", "1", "-seed", "7"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fleetgen.New(cfg.seed, fleetgen.Options{Devices: cfg.devices, Groups: cfg.groups, Policies: cfg.policies})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, closeStore, err := openStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeStore()
+	svc, err := newService(st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if _, err := simulate(ctx, svc, f, cfg, io.Discard, false); err != nil {
+		t.Fatal(err)
+	}
+	p := startProgress(io.Discard, false, "reports", f.Len())
+	defer p.finish()
+	got, err := buildReports(ctx, svc, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want reports
+	if want.enrollment, err = svc.EnrollmentReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want.managedBy, err = svc.ManagedByReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want.policies, err = svc.PolicyReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want.conflicts, err = svc.ConflictReport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(want.conflicts) == 0 || len(want.policies) != cfg.policies {
+		t.Fatalf("the fleet has %d conflict summaries and %d policy rows; want some and %d", len(want.conflicts), len(want.policies), cfg.policies)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("one-pass reports differ from the service's:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestOnePassStopsEarly: a view that stops reading does not block the
+// others or the stream.
+func TestOnePassStopsEarly(t *testing.T) {
+	records := func(yield func(*report.DeviceRecord, error) bool) {
+		for i := range 1000 {
+			if !yield(&report.DeviceRecord{Device: report.Device{ID: fmt.Sprint(i)}}, nil) {
+				return
+			}
+		}
+	}
+	p := startProgress(io.Discard, false, "x", 1000)
+	defer p.finish()
+	var first, all int
+	err := onePass(records, p,
+		func(d iter.Seq[*report.DeviceRecord]) {
+			for range d {
+				first++
+				return
+			}
+		},
+		func(d iter.Seq[*report.DeviceRecord]) {
+			for range d {
+				all++
+			}
+		})
+	if err != nil || first != 1 || all != 1000 {
+		t.Errorf("onePass = %v; first view read %d, second %d; want nil, 1, 1000", err, first, all)
+	}
+	errStream := func(yield func(*report.DeviceRecord, error) bool) {
+		yield(&report.DeviceRecord{}, nil)
+		yield(nil, errors.New("store gone"))
+	}
+	if err := onePass(errStream, p, func(d iter.Seq[*report.DeviceRecord]) {
+		for range d {
+		}
+	}); err == nil || err.Error() != "store gone" {
+		t.Errorf("onePass over a failing stream = %v", err)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -26,39 +28,93 @@ func printRounds(w io.Writer, rounds []roundStats) {
 	fmt.Fprintln(w)
 }
 
+// reports are the views the program prints.
+type reports struct {
+	enrollment, managedBy []report.Count
+	policies              []report.PolicyAggregate
+	conflicts             []conflict.Summary
+}
+
+// buildReports computes the enrollment and managed-by breakdowns, the
+// status of every policy and the conflict summaries in one pass over the
+// service's device records (Service.DeviceRecords): each record is built
+// once and handed to every view, where the service's own report methods
+// (EnrollmentReport, PolicyReport, …) would build it once per view.
+func buildReports(ctx context.Context, svc *secmgmt.Service, p *progress) (reports, error) {
+	policies, err := svc.ReportPolicies(ctx)
+	if err != nil {
+		return reports{}, err
+	}
+	var r reports
+	err = onePass(svc.DeviceRecords(ctx), p,
+		func(d iter.Seq[*report.DeviceRecord]) { r.enrollment = report.EnrollmentBreakdown(d) },
+		func(d iter.Seq[*report.DeviceRecord]) { r.managedBy = report.ManagedByBreakdown(d) },
+		func(d iter.Seq[*report.DeviceRecord]) { r.policies = report.PolicyAggregates(policies, d) },
+		func(d iter.Seq[*report.DeviceRecord]) { r.conflicts = report.ConflictSummaries(policies, d) },
+	)
+	return r, err
+}
+
+// onePass runs the views over one stream of records, each view on its own
+// goroutine reading the records from a channel. The records are shared:
+// the views only read them. A view that stops early leaves the rest of
+// its channel drained, so the stream never blocks.
+func onePass(records iter.Seq2[*report.DeviceRecord, error], p *progress, views ...func(iter.Seq[*report.DeviceRecord])) error {
+	chans := make([]chan *report.DeviceRecord, len(views))
+	var wg sync.WaitGroup
+	for i, view := range views {
+		ch := make(chan *report.DeviceRecord, 64)
+		chans[i] = ch
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			view(func(yield func(*report.DeviceRecord) bool) {
+				for r := range ch {
+					if !yield(r) {
+						return
+					}
+				}
+			})
+			for range ch {
+			}
+		}()
+	}
+	var err error
+	for r, e := range records {
+		if e != nil {
+			err = e
+			break
+		}
+		for _, ch := range chans {
+			ch <- r
+		}
+		p.add(1)
+	}
+	for _, ch := range chans {
+		close(ch)
+	}
+	wg.Wait()
+	return err
+}
+
 // printReports prints the enrollment and managed-by breakdowns, the
 // status of every policy and the conflicts that touch the most devices.
-func printReports(ctx context.Context, w io.Writer, svc *secmgmt.Service, top int) error {
-	enr, err := svc.EnrollmentReport(ctx)
-	if err != nil {
-		return err
-	}
-	by, err := svc.ManagedByReport(ctx)
-	if err != nil {
-		return err
-	}
+func printReports(w io.Writer, r reports, top int) error {
 	fmt.Fprintln(w, "Enrollment")
-	printCounts(w, enr)
+	printCounts(w, r.enrollment)
 	fmt.Fprintln(w, "Managed by")
-	printCounts(w, by)
+	printCounts(w, r.managedBy)
 
-	aggs, err := svc.PolicyReport(ctx)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintln(w, "Policies")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  policy\tdevices\tsucceeded\terror\tconflict\tpending\tnot applicable")
-	for _, a := range aggs {
+	for _, a := range r.policies {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%d\n", clip(a.Policy.Name, 70), a.Total(), a.Succeeded, a.Error, a.Conflict, a.Pending, a.NotApplicable)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 
-	sums, err := svc.ConflictReport(ctx)
-	if err != nil {
-		return err
-	}
+	sums := slices.Clone(r.conflicts)
 	slices.SortStableFunc(sums, func(a, b conflict.Summary) int {
 		return cmp.Compare(b.DeviceCheckinsImpacted, a.DeviceCheckinsImpacted)
 	})

@@ -39,32 +39,54 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, terminal bool)
 		return err
 	}
 	defer closeStore()
-	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(c.seed))
+	svc, err := newService(st, c)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
 
-	if err := setUp(ctx, svc, f); err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "fleet: %d devices, %d dynamic groups, %d policies (seed %d, %s, %s)\n\n",
 		f.Len(), len(f.Groups), len(f.Policies), c.seed, c.store, c.transport)
-
-	devices, err := onboard(ctx, svc, f, c, stderr, terminal)
+	rounds, err := simulate(ctx, svc, f, c, stderr, terminal)
 	if err != nil {
 		return err
+	}
+	printRounds(stdout, rounds)
+	p := startProgress(stderr, terminal, "reports", f.Len())
+	r, err := buildReports(ctx, svc, p)
+	p.finish()
+	if err != nil {
+		return err
+	}
+	return printReports(stdout, r, c.top)
+}
+
+// newService returns the service over the store.
+func newService(st store.Store, c config) (*secmgmt.Service, error) {
+	return secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(c.seed))
+}
+
+// simulate gives the service the fleet's tenant, groups and policies,
+// onboards every device and runs the rounds of check-ins of the enrolled
+// ones.
+func simulate(ctx context.Context, svc *secmgmt.Service, f *fleetgen.Fleet, c config, stderr io.Writer, terminal bool) ([]roundStats, error) {
+	if err := setUp(ctx, svc, f); err != nil {
+		return nil, err
+	}
+	devices, err := onboard(ctx, svc, f, c, stderr, terminal)
+	if err != nil {
+		return nil, err
 	}
 	dial, closeTransport, err := transports(svc, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer closeTransport()
 	agents := make([]*agent.Agent, 0, len(devices))
 	for _, d := range devices {
 		a, err := agent.New(d.device.ID, d.device.Class().Platform, dial(d.cred), agent.WithOSVersion(d.device.Facts.OSVersion))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		agents = append(agents, a)
 	}
@@ -72,12 +94,11 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, terminal bool)
 	for r := 1; r <= c.rounds; r++ {
 		rs, err := checkInRound(ctx, agents, c.agents, fmt.Sprintf("round %d", r), stderr, terminal)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rounds = append(rounds, rs)
 	}
-	printRounds(stdout, rounds)
-	return printReports(ctx, stdout, svc, c.top)
+	return rounds, nil
 }
 
 // openStore opens the store the flags name.
