@@ -13,6 +13,10 @@
 //
 // Benchmarks are named <Path>/N=<size>; each reports its cost per
 // operation, allocations, and the metrics of its target (devices/s,
-// bytes/device, p99 latency). Fleets are built once per size and shared
-// by the benchmarks of one run; building them is never measured.
+// bytes/device, p99 latency) and the CPU time the process spent per
+// device or per operation (cpu-µs/device, cpu-µs/op, cpu-ms/op: every
+// thread, the garbage collector's included), which unlike wall time does
+// not grow when other processes share the cores. Fleets are built once
+// per size and shared by the benchmarks of one run; building them is
+// never measured.
 package scale

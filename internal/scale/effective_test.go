@@ -198,9 +198,11 @@ func BenchmarkEffective(b *testing.B) {
 			b.Run("merge="+mode.String(), func(b *testing.B) {
 				var e *effective
 				b.ReportAllocs()
+				c0 := cpuTime()
 				for b.Loop() {
 					e = computeEffective(b, fd, x, m, mode)
 				}
+				reportCPU(b, c0, float64(e.merged)*float64(b.N), "cpu-µs/device")
 				perSec := float64(e.merged) * float64(b.N) / b.Elapsed().Seconds()
 				b.ReportMetric(perSec, "devices/s")
 				b.ReportMetric(float64(len(e.results)), "merges")

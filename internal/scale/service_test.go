@@ -208,7 +208,7 @@ func BenchmarkCheckInInProcess(b *testing.B) {
 		before := sd.svc.Stats()
 		b.ReportAllocs()
 		b.SetParallelism(4)
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				k := int(next.Add(1)) % len(trs)
@@ -223,6 +223,7 @@ func BenchmarkCheckInInProcess(b *testing.B) {
 			b.Fatalf("a check-in failed or was modified: %v", v)
 		}
 		after := sd.svc.Stats()
+		reportCPU(b, c0, float64(b.N), "cpu-µs/op")
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "check-ins/s")
 		b.ReportMetric(float64(after.Recomputations-before.Recomputations)/float64(b.N), "recomputations/op")
 	})
@@ -258,7 +259,7 @@ func BenchmarkCheckInHTTP(b *testing.B) {
 		var lat []time.Duration
 		b.ReportAllocs()
 		b.SetParallelism(agents / 2) // on 2 cores: 64 goroutines
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		b.RunParallel(func(pb *testing.PB) {
 			var mine []time.Duration
 			for pb.Next() {
@@ -278,6 +279,7 @@ func BenchmarkCheckInHTTP(b *testing.B) {
 		if v := failed.Load(); v != nil {
 			b.Fatalf("a check-in failed or was modified: %v", v)
 		}
+		reportCPU(b, c0, float64(b.N), "cpu-µs/op") // client and server
 		slices.Sort(lat)
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "check-ins/s")
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
@@ -305,11 +307,13 @@ func BenchmarkServiceReport(b *testing.B) {
 		for _, v := range views {
 			b.Run("view="+v.name, func(b *testing.B) {
 				b.ReportAllocs()
+				c0 := cpuTime()
 				for b.Loop() {
 					if err := v.run(); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, c0, float64(n)*float64(b.N), "cpu-µs/device")
 				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
 			})
 		}
