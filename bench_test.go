@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/store/sqlite"
@@ -59,7 +60,7 @@ func fleet100k(b *testing.B) *benchFleet {
 
 func newBenchFleet(n int, opts ...Option) (*benchFleet, error) {
 	ctx := context.Background()
-	svc, err := New(append([]Option{WithSeed(42)}, opts...)...)
+	svc, err := New(append([]Option{WithSeed(42), WithAuthorizer(authz.AllowAll())}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +366,7 @@ func (f *benchFleet) httpLoad(b *testing.B, clients []*httptransport.Client, rat
 // memstore transaction, into a directory that grows with each device.
 func BenchmarkOnboard(b *testing.B) {
 	ctx := context.Background()
-	svc, err := New(WithSeed(1))
+	svc, err := New(WithSeed(1), WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -43,7 +43,7 @@ type Device struct {
 
 // Device returns a device.
 func (s *Service) Device(ctx context.Context, deviceID string) (*Device, error) {
-	if err := s.admin(ctx, "Device"); err != nil {
+	if err := s.admin(&ctx, "Device", deviceID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -57,6 +57,7 @@ func (s *Service) Device(ctx context.Context, deviceID string) (*Device, error) 
 		return nil, notFound("device", id)
 	}
 	out := s.viewDevice(d)
+	s.state.trimDevice(accessOf(ctx), out)
 	s.mu.RUnlock()
 	if err := s.addCheckIn(ctx, out); err != nil {
 		return nil, err
@@ -97,7 +98,8 @@ func (s *Service) addCheckIn(ctx context.Context, d *Device) error {
 // Devices iterates over every device, in id order.
 func (s *Service) Devices(ctx context.Context) iter.Seq2[*Device, error] {
 	return func(yield func(*Device, error) bool) {
-		if err := s.admin(ctx, "Devices"); err != nil {
+		ctx := ctx
+		if err := s.admin(&ctx, "Devices"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -112,12 +114,13 @@ func (s *Service) Devices(ctx context.Context) iter.Seq2[*Device, error] {
 			s.mu.RLock()
 			d := s.state.devices[id]
 			var out *Device
-			if d != nil {
+			if a := accessOf(ctx); d != nil && s.state.seesDeviceID(a, id) {
 				out = s.viewDevice(d)
+				s.state.trimDevice(a, out)
 			}
 			s.mu.RUnlock()
 			if out == nil {
-				continue // deleted meanwhile
+				continue // deleted meanwhile, or out of the caller's scope
 			}
 			if err := s.addCheckIn(ctx, out); err != nil {
 				yield(nil, err)
@@ -134,7 +137,8 @@ func (s *Service) Devices(ctx context.Context) iter.Seq2[*Device, error] {
 // first.
 func (s *Service) DeviceHistory(ctx context.Context, deviceID string) iter.Seq2[*enrollment.Transition, error] {
 	return func(yield func(*enrollment.Transition, error) bool) {
-		if err := s.admin(ctx, "DeviceHistory"); err != nil {
+		ctx := ctx
+		if err := s.admin(&ctx, "DeviceHistory", deviceID); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -156,7 +160,7 @@ func (s *Service) DeviceHistory(ctx context.Context, deviceID string) iter.Seq2[
 // at its next check-in.
 func (s *Service) UpdateDeviceObject(ctx context.Context, deviceID string, edit func(*identity.Device) error) (*identity.Device, error) {
 	const op = "UpdateDeviceObject"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, deviceID); err != nil {
 		return nil, err
 	}
 	if edit == nil {
@@ -218,7 +222,7 @@ func protectedChange(a, b *identity.Device) string {
 // explanations (conflict.Explain) and what-if questions. It reads the
 // state only. A device that is not enrolled is transport.ErrNotManaged.
 func (s *Service) EffectiveConfiguration(ctx context.Context, deviceID string) (*conflict.Result, error) {
-	if err := s.admin(ctx, "EffectiveConfiguration"); err != nil {
+	if err := s.admin(&ctx, "EffectiveConfiguration", deviceID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -242,6 +246,9 @@ func (s *Service) EffectiveConfiguration(ctx context.Context, deviceID string) (
 		if conf, err = s.configure(s.state, d); err != nil {
 			return nil, fmt.Errorf("secmgmt: device %q: %w", id, err)
 		}
+	}
+	if err := s.state.checkMerge(accessOf(ctx), id, conf.res); err != nil {
+		return nil, fmt.Errorf("secmgmt: EffectiveConfiguration: %w", err)
 	}
 	return conf.res, nil
 }

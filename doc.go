@@ -95,8 +95,28 @@
 // service rebuild its state from the store; the store's transaction left
 // the stored state as it was.
 //
+// # Authorization and the audit trail
+//
 // Every administrative operation, read or write, first passes one choke
-// point (where the caller's principal will be authorized from the context).
+// point, which asks the Authorizer (WithAuthorizer) for the permission the
+// operation needs, with the operation's context; a refusal is an error
+// wrapping ErrForbidden (an *authz.ForbiddenError naming the permission and
+// the object). THE DEFAULT REFUSES EVERY ADMINISTRATIVE OPERATION: pass
+// WithAuthorizer(authz.RoleBased()) and put an authz.Principal in each
+// context (authz.NewContext), or WithAuthorizer(authz.AllowAll()) in a
+// program without a principal model. Device-side operations (Onboard,
+// UpdateFacts, Retry, Offboard, MDMEnroll, MDMUnenroll, and the transport's
+// Authenticate, CheckIn, ReportStatus) are authorized by the device's
+// credential, never by the Authorizer. A grant limited by scope tags
+// filters every list and report to the policies, groups and devices within
+// reach and refuses the others by id (see package authz for the rules).
+//
+// Every administrative write appends, in its own store transaction, one
+// store.AuditEntry per object it changed (who, the operation, the object,
+// its versions before and after, a detail of what changed, at the
+// service's clock); a refused or failed write appends nothing. Audit
+// queries the trail (audit.read) and AuditTable exports it as CSV or Graph
+// reports JSON, with the columns of Intune's audit events.
 //
 // # Change propagation
 //
@@ -135,7 +155,11 @@
 // edit is committed. Entries are applied by reading the records as they are
 // now, so an instance that is behind goes straight to the current state;
 // static memberships follow the groups' stored member lists, paused groups
-// the stored memberships. The service never trims the feed.
+// the stored memberships. Each instance trims the feed to the latest
+// entries as its writes go on (WithChangeFeedRetention, 100,000 by
+// default); an instance that finds a gap after its position (the store's
+// numbers are consecutive, so a gap means trimmed entries) rebuilds its
+// state from the store instead.
 //
 // # Restart
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/secmgmt/secmgmt"
 	"github.com/secmgmt/secmgmt/agent"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -308,7 +309,7 @@ func TestEndToEnd(t *testing.T) {
 		for _, tk := range transports {
 			t.Run(b.name+"/"+tk.name, func(t *testing.T) {
 				st, _ := b.open(t)
-				svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(7))
+				svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(st), secmgmt.WithSeed(7))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -349,7 +350,7 @@ func TestRestart(t *testing.T) {
 			if reopen == nil {
 				t.Skip("the store does not persist")
 			}
-			svc, err := secmgmt.New(secmgmt.WithStore(st))
+			svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(st))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -358,7 +359,7 @@ func TestRestart(t *testing.T) {
 			svc.Close()
 			st.Close()
 
-			svc2, err := secmgmt.New(secmgmt.WithStore(reopen(t)))
+			svc2, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(reopen(t)))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/store"
 )
 
@@ -26,6 +27,10 @@ var (
 	// ErrInUse: the record is still referred to (a group that a policy is
 	// assigned to) and cannot be deleted.
 	ErrInUse = errors.New("secmgmt: in use")
+	// ErrForbidden: the caller may not make the administrative operation,
+	// or not on that object (out of its scope); see *authz.ForbiddenError,
+	// which names the permission and the object. It is authz.ErrForbidden.
+	ErrForbidden = authz.ErrForbidden
 )
 
 // InputError reports an argument the service refuses. Nothing was changed.

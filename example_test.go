@@ -12,6 +12,7 @@ import (
 
 	"github.com/secmgmt/secmgmt"
 	"github.com/secmgmt/secmgmt/agent"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
@@ -41,7 +42,7 @@ func exampleTenant(ctx context.Context, svc *secmgmt.Service) {
 // Windows devices, an antivirus policy assigned to it, and one enrolled
 // Windows device, "pc-1", whose credential it returns.
 func exampleService(ctx context.Context) (*secmgmt.Service, transport.Credential) {
-	svc, err := secmgmt.New(secmgmt.WithSeed(1))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithSeed(1))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func exampleService(ctx context.Context) (*secmgmt.Service, transport.Credential
 // agent checking in and reporting, and the policy's report.
 func Example() {
 	ctx := context.Background()
-	svc, err := secmgmt.New()
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -120,6 +121,9 @@ func Example() {
 
 func ExampleNew() {
 	svc, err := secmgmt.New(
+		// A program without a principal model of its own allows every
+		// administrative operation explicitly; the default refuses them.
+		secmgmt.WithAuthorizer(authz.AllowAll()),
 		secmgmt.WithClock(secmgmt.ClockFunc(func() time.Time { return time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC) })),
 		secmgmt.WithMode(enrollment.ModeCurrent),
 		secmgmt.WithSeed(42),
@@ -138,7 +142,7 @@ func ExampleNew() {
 
 func ExampleService_Onboard() {
 	ctx := context.Background()
-	svc, err := secmgmt.New()
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -198,7 +202,7 @@ func ExampleService_Transport() {
 
 func ExampleService_CreatePolicy() {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithSeed(1))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithSeed(1))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -225,7 +229,7 @@ func ExampleService_CreatePolicy() {
 
 func ExampleService_ImportPolicies() {
 	ctx := context.Background()
-	svc, err := secmgmt.New()
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -869,7 +873,7 @@ func ExampleService_ManagedByReport() {
 func ExampleService_FreshnessReport() {
 	ctx := context.Background()
 	clk := newFakeClock()
-	svc, err := secmgmt.New(secmgmt.WithClock(clk))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithClock(clk))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -963,7 +967,7 @@ func ExampleService_Stats() {
 }
 
 func ExampleService_Close() {
-	svc, err := secmgmt.New()
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -1051,7 +1055,7 @@ func ExampleService_Store() {
 }
 
 func ExampleService_Catalog() {
-	svc, err := secmgmt.New()
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -1147,7 +1151,7 @@ func ExampleService_RemoveGroupMembers() {
 func ExampleWithStore() {
 	st := memstore.New()
 	defer st.Close()
-	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSyncInterval(0), secmgmt.WithCheckInFlush(0))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(st), secmgmt.WithSyncInterval(0), secmgmt.WithCheckInFlush(0))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -35,6 +35,61 @@ const (
 // feedPage is how many changes one read of the feed takes.
 const feedPage = 1000
 
+// defaultFeedRetention is how many of the latest feed entries are kept
+// (WithChangeFeedRetention).
+const defaultFeedRetention = 100_000
+
+// errFeedTrimmed: the entries after the instance's position were trimmed
+// before it applied them; it rebuilds its state from the store.
+var errFeedTrimmed = errors.New("secmgmt: the change feed was trimmed past this instance's position")
+
+// nextChanges reads the page of the feed after this instance's position,
+// from r (the store, or a write's transaction). Numbers are consecutive
+// (store.ChangeStore), so a page that does not start right after the
+// position, or an empty page when the feed has gone further, means the
+// entries in between were trimmed: errFeedTrimmed.
+func (s *Service) nextChanges(ctx context.Context, r store.Store) ([]store.Change, error) {
+	pos := s.seq.Load()
+	cs, err := r.Changes(ctx, pos, feedPage)
+	if err != nil {
+		return nil, fmt.Errorf("secmgmt: reading the change feed: %w", err)
+	}
+	if len(cs) > 0 {
+		if cs[0].Seq != pos+1 {
+			return nil, errFeedTrimmed
+		}
+		return cs, nil
+	}
+	last, err := r.LastChange(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("secmgmt: reading the change feed: %w", err)
+	}
+	if last > pos {
+		return nil, errFeedTrimmed
+	}
+	return nil, nil
+}
+
+// trimFeed trims the feed to the configured retention once this
+// instance's writes have taken it a quarter of the retention further than
+// its last trim. A failure is logged: the feed only grows longer. s.mu is
+// held.
+func (s *Service) trimFeed(ctx context.Context) {
+	keep := s.cfg.feedRetention
+	if keep <= 0 {
+		return
+	}
+	through := s.seq.Load() - keep
+	if through <= 0 || through-s.trimmed < max(keep/4, 1) {
+		return
+	}
+	if err := s.st.TrimChanges(ctx, through); err != nil {
+		s.log.WarnContext(ctx, "trimming the change feed failed", "through", through, "err", err)
+		return
+	}
+	s.trimmed = through
+}
+
 // look brings the state up to date with the change feed when it is due:
 // before every request by default, at most every WithSyncInterval
 // otherwise. It costs one read of the feed's last sequence number when
@@ -67,9 +122,13 @@ func (s *Service) look(ctx context.Context) error {
 // state from the store. s.mu is held.
 func (s *Service) catchUpLocked(ctx context.Context) error {
 	for {
-		cs, err := s.st.Changes(ctx, s.seq.Load(), feedPage)
+		cs, err := s.nextChanges(ctx, s.st)
+		if errors.Is(err, errFeedTrimmed) {
+			s.log.WarnContext(ctx, "rebuilding the state: the change feed was trimmed past this instance's position", "seq", s.seq.Load())
+			return s.reloadLocked(ctx)
+		}
 		if err != nil {
-			return fmt.Errorf("secmgmt: reading the change feed: %w", err)
+			return err
 		}
 		if len(cs) == 0 {
 			return nil

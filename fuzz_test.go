@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/store"
@@ -18,7 +19,7 @@ import (
 // one of them, and each device's current configuration.
 func fuzzService(f *testing.F) (*secmgmt.Service, map[string]string) {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithSeed(5))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithSeed(5))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -29,6 +29,12 @@ type Group struct {
 	// Members are a static group's members, by device id. Devices must
 	// have a directory object (be onboarded) to be members.
 	Members []string
+	// RoleScopeTagIDs are the group's scope tags: which administrators see
+	// the group, may assign policies to it, and see its devices (see the
+	// package documentation). None means the Default tag ("0"); a group
+	// created by a principal limited by scope tags gets the principal's.
+	// UpdateGroup keeps the tags when it is given none.
+	RoleScopeTagIDs []string
 	// Version is the version of the group, for UpdateGroup.
 	Version int64
 }
@@ -41,7 +47,7 @@ const maxNameBytes = 1024
 
 // storedGroup checks a group given by a caller and returns its store and
 // index forms.
-func (s *Service) storedGroup(op string, g Group) (*store.Group, targeting.Group, error) {
+func (s *Service) storedGroup(op string, g Group) (_ *store.Group, _ targeting.Group, err error) {
 	id := canonicalID(g.ID)
 	if why := checkID(id); why != "" {
 		return nil, targeting.Group{}, invalid(op, "ID", why, nil)
@@ -50,6 +56,9 @@ func (s *Service) storedGroup(op string, g Group) (*store.Group, targeting.Group
 		return nil, targeting.Group{}, invalid(op, "DisplayName", fmt.Sprintf("display name or description longer than %d bytes", maxNameBytes), nil)
 	}
 	sg := &store.Group{ID: id, DisplayName: g.DisplayName, Description: g.Description, Version: g.Version}
+	if sg.RoleScopeTagIDs, err = scopeTags(op, g.RoleScopeTagIDs); err != nil {
+		return nil, targeting.Group{}, err
+	}
 	if !g.Dynamic() {
 		if g.Processing != "" {
 			return nil, targeting.Group{}, invalid(op, "Processing", "a static group has no processing state", nil)
@@ -99,13 +108,14 @@ func indexError(op, field string, err error) error {
 // applied to every device at once.
 func (s *Service) CreateGroup(ctx context.Context, g Group) (*Group, error) {
 	const op = "CreateGroup"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return nil, err
 	}
 	if g.ID == "" {
 		g.ID = s.newID()
 	}
 	g.Version = 0
+	g.RoleScopeTagIDs = accessOf(ctx).stamp(g.RoleScopeTagIDs)
 	sg, def, err := s.storedGroup(op, g)
 	if err != nil {
 		return nil, err
@@ -157,7 +167,7 @@ func (w *txn) putGroup(op string, sg *store.Group, def targeting.Group, create b
 // that policies are assigned to, get their configurations computed again.
 func (s *Service) UpdateGroup(ctx context.Context, g Group) (*Group, error) {
 	const op = "UpdateGroup"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, g.ID); err != nil {
 		return nil, err
 	}
 	sg, def, err := s.storedGroup(op, g)
@@ -175,6 +185,9 @@ func (s *Service) UpdateGroup(ctx context.Context, g Group) (*Group, error) {
 		}
 		if !sg.Dynamic() && g.Members == nil {
 			sg.Members, def.Members = w.st.memberList(sg.ID), nil
+		}
+		if g.RoleScopeTagIDs == nil {
+			sg.RoleScopeTagIDs = ge.g.RoleScopeTagIDs
 		}
 		var err error
 		out, err = w.putGroup(op, sg, def, false)
@@ -194,7 +207,7 @@ func (st *state) memberList(id string) []string {
 
 // modifyGroup runs fn on a copy of a stored group and writes the result.
 func (s *Service) modifyGroup(ctx context.Context, op string, id string, fn func(g *Group) error) (*Group, error) {
-	if err := s.admin(ctx, adminOp(op)); err != nil {
+	if err := s.admin(&ctx, adminOp(op), id); err != nil {
 		return nil, err
 	}
 	id = canonicalID(id)
@@ -293,7 +306,7 @@ func (s *Service) editMembers(ctx context.Context, op, groupID string, deviceIDs
 // assignments first.
 func (s *Service) DeleteGroup(ctx context.Context, groupID string) error {
 	const op = "DeleteGroup"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, groupID); err != nil {
 		return err
 	}
 	id := canonicalID(groupID)
@@ -344,6 +357,7 @@ func viewGroup(g *store.Group) *Group {
 		Members:        slices.Clone(g.Members),
 		Version:        g.Version,
 	}
+	out.RoleScopeTagIDs = slices.Clone(g.RoleScopeTagIDs)
 	if g.Dynamic() {
 		out.Processing = targeting.ProcessingState(g.ProcessingState)
 		if out.Processing == "" {
@@ -355,7 +369,7 @@ func viewGroup(g *store.Group) *Group {
 
 // Group returns a group.
 func (s *Service) Group(ctx context.Context, groupID string) (*Group, error) {
-	if err := s.admin(ctx, "Group"); err != nil {
+	if err := s.admin(&ctx, "Group", groupID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -374,7 +388,8 @@ func (s *Service) Group(ctx context.Context, groupID string) (*Group, error) {
 // Groups iterates over every group, in id order.
 func (s *Service) Groups(ctx context.Context) iter.Seq2[*Group, error] {
 	return func(yield func(*Group, error) bool) {
-		if err := s.admin(ctx, "Groups"); err != nil {
+		ctx := ctx
+		if err := s.admin(&ctx, "Groups"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -384,8 +399,11 @@ func (s *Service) Groups(ctx context.Context) iter.Seq2[*Group, error] {
 		}
 		s.mu.RLock()
 		gs := make([]*Group, 0, len(s.state.groups))
+		a := accessOf(ctx)
 		for _, ge := range s.state.groups {
-			gs = append(gs, viewGroup(ge.g))
+			if a.sees(ge.g.RoleScopeTagIDs) {
+				gs = append(gs, viewGroup(ge.g))
+			}
 		}
 		s.mu.RUnlock()
 		slices.SortFunc(gs, func(a, b *Group) int { return strings.Compare(a.ID, b.ID) })
@@ -401,7 +419,7 @@ func (s *Service) Groups(ctx context.Context) iter.Seq2[*Group, error] {
 // static group's members, a dynamic group's devices that meet its rule (or
 // that met it when it was paused).
 func (s *Service) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
-	if err := s.admin(ctx, "GroupMembers"); err != nil {
+	if err := s.admin(&ctx, "GroupMembers", groupID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -413,5 +431,6 @@ func (s *Service) GroupMembers(ctx context.Context, groupID string) ([]string, e
 	if s.state.groups[id] == nil {
 		return nil, notFound("group", id)
 	}
-	return s.state.memberList(id), nil
+	a := accessOf(ctx)
+	return slices.DeleteFunc(s.state.memberList(id), func(d string) bool { return !s.state.seesDeviceID(a, d) }), nil
 }

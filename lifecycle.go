@@ -52,7 +52,7 @@ type Enrolled struct {
 // not valid are an *InputError.
 func (s *Service) Onboard(ctx context.Context, deviceID string, facts enrollment.Facts, opts ...OnboardOption) (*Enrolled, error) {
 	const op = "Onboard"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return nil, err
 	}
 	var c onboardConfig
@@ -133,7 +133,7 @@ func (w *txn) event(d *deviceEntry, ev enrollment.Event, keepFacts bool) (enroll
 
 // deviceEvent is an operation that runs one event for one device.
 func (s *Service) deviceEvent(ctx context.Context, op adminOp, deviceID string, ev enrollment.Event, after func(w *txn, d *deviceEntry, rec enrollment.Record) error) (enrollment.Record, error) {
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, deviceID); err != nil {
 		return enrollment.Record{}, err
 	}
 	id := canonicalID(deviceID)
@@ -262,7 +262,7 @@ func (s *Service) Retry(ctx context.Context, deviceID string) (*Enrolled, error)
 // (retry) to be judged on them. It returns the device's record.
 func (s *Service) UpdateFacts(ctx context.Context, deviceID string, facts enrollment.Facts) (enrollment.Record, error) {
 	const op = "UpdateFacts"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return enrollment.Record{}, err
 	}
 	if err := facts.Validate(); err != nil {
@@ -364,7 +364,7 @@ func (s *Service) UntagDevice(ctx context.Context, deviceID, tag string) (enroll
 }
 
 func (s *Service) tagEvent(ctx context.Context, op adminOp, deviceID string, ev enrollment.Event, add bool) (enrollment.Record, error) {
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, deviceID); err != nil {
 		return enrollment.Record{}, err
 	}
 	if strings.TrimSpace(ev.Tag) == "" || len(ev.Tag) > maxTagBytes {
@@ -401,7 +401,7 @@ func (s *Service) tagEvent(ctx context.Context, op adminOp, deviceID string, ev 
 // comes back through Onboard or Retry, which issue one.
 func (s *Service) ReissueCredential(ctx context.Context, deviceID string) (transport.Credential, error) {
 	const op = "ReissueCredential"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, deviceID); err != nil {
 		return transport.Credential{}, err
 	}
 	id := canonicalID(deviceID)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/store"
@@ -50,12 +51,12 @@ func TestSharedStore(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			stA, stB := b.open(t)
-			a, err := secmgmt.New(secmgmt.WithStore(stA))
+			a, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(stA))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			bsvc, err := secmgmt.New(secmgmt.WithStore(stB))
+			bsvc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(stB))
 			if err != nil {
 				t.Fatal(err)
 			}

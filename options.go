@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -34,6 +35,8 @@ type config struct {
 	checkInFlush    time.Duration
 	checkInFlushSet bool
 	ownsStore       bool
+	authorizer      authz.Authorizer
+	feedRetention   int64
 }
 
 // WithStore sets where the service keeps its state. The default is a new
@@ -211,6 +214,23 @@ func WithCheckInFlush(d time.Duration) Option {
 			return fmt.Errorf("secmgmt: WithCheckInFlush: %v is negative", d)
 		}
 		c.checkInFlush, c.checkInFlushSet = d, true
+		return nil
+	}
+}
+
+// WithChangeFeedRetention sets how many of the latest change-feed entries
+// the service keeps: as its writes go past that many, it trims the older
+// ones from the store (a few at a time, every retention/4 entries). An
+// instance sharing the store that falls further behind than that finds a
+// gap in the feed and rebuilds its state from the store instead of applying
+// entries it can no longer read. The default keeps 100,000 entries; 0 never
+// trims.
+func WithChangeFeedRetention(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("secmgmt: WithChangeFeedRetention: %d is negative", n)
+		}
+		c.feedRetention = int64(n)
 		return nil
 	}
 }

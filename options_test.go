@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/store/sqlite"
@@ -25,7 +26,7 @@ func TestCheckInFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithCheckInFlush(time.Hour))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(st), secmgmt.WithCheckInFlush(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +69,12 @@ func TestSyncInterval(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		return st
 	}
-	a, err := secmgmt.New(secmgmt.WithStore(open()))
+	a, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(open()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := secmgmt.New(secmgmt.WithStore(open()), secmgmt.WithSyncInterval(time.Hour))
+	b, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(open()), secmgmt.WithSyncInterval(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

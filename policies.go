@@ -162,7 +162,7 @@ func (s *Service) checkAssignments(op, policyID string, as []*policy.Assignment)
 // taken is ErrConflict.
 func (s *Service) CreatePolicy(ctx context.Context, p *policy.Policy) (*policy.Policy, int64, error) {
 	const op = "CreatePolicy"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return nil, 0, err
 	}
 	if p == nil {
@@ -185,6 +185,7 @@ func (s *Service) CreatePolicy(ctx context.Context, p *policy.Policy) (*policy.P
 // the times an import carries.
 func (w *txn) createPolicy(op string, p *policy.Policy, keepTimes bool) (*policy.Policy, int64, error) {
 	c := p.Clone()
+	c.RoleScopeTagIDs = w.acc.stamp(c.RoleScopeTagIDs)
 	if c.ID == "" {
 		c.ID = w.s.newID()
 	} else if why := checkID(c.ID); why != "" {
@@ -240,7 +241,7 @@ func (w *txn) createPolicy(op string, p *policy.Policy, keepTimes bool) (*policy
 // wrapping the policy's *policy.ValidationError.
 func (s *Service) ImportPolicies(ctx context.Context, graphJSON []byte) ([]*policy.Policy, error) {
 	const op = "ImportPolicies"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return nil, err
 	}
 	ps, err := policy.DecodeGraphList(graphJSON)
@@ -284,7 +285,7 @@ func (s *Service) ImportPolicies(ctx context.Context, graphJSON []byte) ([]*poli
 // its next check-in.
 func (s *Service) UpdatePolicy(ctx context.Context, p *policy.Policy, version int64) (int64, error) {
 	const op = "UpdatePolicy"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, policyKey(p)); err != nil {
 		return 0, err
 	}
 	if p == nil {
@@ -321,7 +322,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, p *policy.Policy, version in
 // targeted get their configurations computed again at their next check-in.
 func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 	const op = "DeletePolicy"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, id); err != nil {
 		return err
 	}
 	return s.write(ctx, op, func(w *txn) error {
@@ -340,7 +341,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 // Policy returns a copy of a policy, with its assignments, and its
 // version.
 func (s *Service) Policy(ctx context.Context, id string) (*policy.Policy, int64, error) {
-	if err := s.admin(ctx, "Policy"); err != nil {
+	if err := s.admin(&ctx, "Policy", id); err != nil {
 		return nil, 0, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -366,7 +367,8 @@ func (pe *policyEntry) copy() *policy.Policy {
 // id order.
 func (s *Service) Policies(ctx context.Context) iter.Seq2[*policy.Policy, error] {
 	return func(yield func(*policy.Policy, error) bool) {
-		if err := s.admin(ctx, "Policies"); err != nil {
+		ctx := ctx
+		if err := s.admin(&ctx, "Policies"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -376,8 +378,11 @@ func (s *Service) Policies(ctx context.Context) iter.Seq2[*policy.Policy, error]
 		}
 		s.mu.RLock()
 		ps := make([]*policy.Policy, 0, len(s.state.policies))
+		a := accessOf(ctx)
 		for _, pe := range s.state.policies {
-			ps = append(ps, pe.copy())
+			if a.sees(pe.pol.RoleScopeTagIDs) {
+				ps = append(ps, pe.copy())
+			}
 		}
 		s.mu.RUnlock()
 		slices.SortFunc(ps, func(a, b *policy.Policy) int { return strings.Compare(a.ID, b.ID) })
@@ -397,7 +402,7 @@ func (s *Service) Policies(ctx context.Context) iter.Seq2[*policy.Policy, error]
 // its next check-in. It returns the version of the assignment set.
 func (s *Service) AssignPolicy(ctx context.Context, policyID string, as []*policy.Assignment) (int64, error) {
 	const op = "AssignPolicy"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, policyID); err != nil {
 		return 0, err
 	}
 	var out int64
@@ -423,7 +428,7 @@ func (s *Service) AssignPolicy(ctx context.Context, policyID string, as []*polic
 
 // Assignments returns copies of a policy's assignments.
 func (s *Service) Assignments(ctx context.Context, policyID string) ([]*policy.Assignment, error) {
-	if err := s.admin(ctx, "Assignments"); err != nil {
+	if err := s.admin(&ctx, "Assignments", policyID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -30,7 +31,7 @@ type propFleet struct {
 func newPropFleet(t *testing.T) *propFleet {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithSeed(3))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithSeed(3))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,20 +25,25 @@ import (
 
 // ReportPolicies returns the report records of every policy, in id order.
 func (s *Service) ReportPolicies(ctx context.Context) ([]report.Policy, error) {
-	if err := s.admin(ctx, "ReportPolicies"); err != nil {
+	if err := s.admin(&ctx, "ReportPolicies"); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
 		return nil, err
 	}
-	return s.reportPolicies(), nil
+	return s.reportPolicies(ctx), nil
 }
 
-func (s *Service) reportPolicies() []report.Policy {
+// reportPolicies returns the report records of the policies the caller
+// reaches.
+func (s *Service) reportPolicies(ctx context.Context) []report.Policy {
+	a := accessOf(ctx)
 	s.mu.RLock()
 	out := make([]report.Policy, 0, len(s.state.policies))
 	for _, pe := range s.state.policies {
-		out = append(out, report.PolicyFrom(s.catalog, pe.pol))
+		if a.sees(pe.pol.RoleScopeTagIDs) {
+			out = append(out, report.PolicyFrom(s.catalog, pe.pol))
+		}
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b report.Policy) int { return cmp.Compare(a.ID, b.ID) })
@@ -50,7 +55,8 @@ func (s *Service) reportPolicies() []report.Policy {
 // views and exports of the caller's own.
 func (s *Service) DeviceRecords(ctx context.Context) iter.Seq2[*report.DeviceRecord, error] {
 	return func(yield func(*report.DeviceRecord, error) bool) {
-		if err := s.admin(ctx, "DeviceRecords"); err != nil {
+		ctx := ctx
+		if err := s.admin(&ctx, "DeviceRecords"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -91,11 +97,15 @@ func (s *Service) records(ctx context.Context, after string) iter.Seq2[*report.D
 			if pend != nil && pend.Record.DeviceID == d.ID {
 				rec = pend.Record
 			}
+			if !s.seesRecord(ctx, d.ID) {
+				continue
+			}
 			r, err := s.deviceRecord(ctx, d, rec)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
+			s.trimRecord(ctx, r)
 			if !yield(r, nil) {
 				return
 			}
@@ -197,9 +207,9 @@ func platformOf(p enrollment.Platform) policy.DevicePlatform { return policy.Dev
 
 // view runs a report view over the device records, with the admin check
 // and the feed looked at first; the view's error is the stream's.
-func view[T any](s *Service, ctx context.Context, op adminOp, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T) (T, error) {
+func view[T any](s *Service, ctx context.Context, op adminOp, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T, objects ...string) (T, error) {
 	var zero T
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op, objects...); err != nil {
 		return zero, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -217,7 +227,7 @@ func view[T any](s *Service, ctx context.Context, op adminOp, fn func(policies [
 			}
 		}
 	}
-	out := fn(s.reportPolicies(), devices)
+	out := fn(s.reportPolicies(ctx), devices)
 	if streamErr != nil {
 		return zero, streamErr
 	}
@@ -235,7 +245,7 @@ func (s *Service) PolicyReport(ctx context.Context) ([]report.PolicyAggregate, e
 func (s *Service) PolicyDeviceReport(ctx context.Context, policyID string) ([]report.PolicyDeviceRow, error) {
 	return view(s, ctx, "PolicyDeviceReport", func(ps []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.PolicyDeviceRow {
 		return slices.Collect(report.PolicyDevices(findPolicy(ps, policyID), devices))
-	})
+	}, policyID)
 }
 
 // SettingReport counts, for every setting of a policy, the devices in each
@@ -243,7 +253,7 @@ func (s *Service) PolicyDeviceReport(ctx context.Context, policyID string) ([]re
 func (s *Service) SettingReport(ctx context.Context, policyID string) ([]report.SettingSummary, error) {
 	return view(s, ctx, "SettingReport", func(ps []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.SettingSummary {
 		return report.SettingSummaries(findPolicy(ps, policyID), devices)
-	})
+	}, policyID)
 }
 
 // findPolicy returns the report record of a policy, or one with its id
@@ -318,7 +328,7 @@ type DeviceReport struct {
 
 // DeviceReport returns one device's drill-down.
 func (s *Service) DeviceReport(ctx context.Context, deviceID string) (*DeviceReport, error) {
-	if err := s.admin(ctx, "DeviceReport"); err != nil {
+	if err := s.admin(&ctx, "DeviceReport", deviceID); err != nil {
 		return nil, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -342,6 +352,7 @@ func (s *Service) DeviceReport(ctx context.Context, deviceID string) (*DeviceRep
 	if err != nil {
 		return nil, err
 	}
-	ps := s.reportPolicies()
+	s.trimRecord(ctx, r)
+	ps := s.reportPolicies(ctx)
 	return &DeviceReport{Device: r.Device, Policies: report.DevicePolicies(r, ps), Settings: report.DeviceSettings(r, ps)}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -66,7 +67,7 @@ func (f *faultyStore) ApplyMemberships(ctx context.Context, d store.MembershipDe
 func TestFailedWrite(t *testing.T) {
 	ctx := context.Background()
 	fs := newFaulty()
-	svc, err := secmgmt.New(secmgmt.WithStore(fs))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithStore(fs))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -52,6 +53,9 @@ type Service struct {
 	// lastLook is when the feed was last looked at (UnixNano), for
 	// WithSyncInterval.
 	lastLook atomic.Int64
+	// trimmed is the feed position through which this instance last
+	// trimmed the feed (WithChangeFeedRetention); s.mu guards it.
+	trimmed int64
 
 	cache    *configCache
 	checkIns *checkInLog
@@ -70,7 +74,7 @@ type Service struct {
 // and credentials. Effective configurations are computed again lazily, at
 // each device's next check-in.
 func New(opts ...Option) (*Service, error) {
-	c := config{cacheSize: 4096}
+	c := config{cacheSize: 4096, feedRetention: defaultFeedRetention}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -90,6 +94,9 @@ func New(opts ...Option) (*Service, error) {
 	}
 	if c.catalog == nil {
 		c.catalog = policy.Builtin()
+	}
+	if c.authorizer == nil {
+		c.authorizer = authz.DenyAll()
 	}
 	if c.rand == nil {
 		var seed [16]byte
@@ -232,22 +239,6 @@ func (s *Service) Stats() Stats {
 
 // adminOp names an administrative operation at the choke point.
 type adminOp string
-
-// admin is the choke point every administrative operation, read or write,
-// passes first: it checks that the service is open and the context live,
-// and is where the caller's principal will be authorized.
-func (s *Service) admin(ctx context.Context, op adminOp) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.log.Enabled(ctx, slog.LevelDebug) {
-		s.log.DebugContext(ctx, "admin operation", "op", string(op))
-	}
-	return nil
-}
 
 // device is the check every device request passes first.
 func (s *Service) device(ctx context.Context) error {

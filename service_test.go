@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/policy"
@@ -23,7 +24,7 @@ import (
 func newService(t *testing.T, opts ...secmgmt.Option) (*secmgmt.Service, *fakeClock) {
 	t.Helper()
 	clk := newFakeClock()
-	svc, err := secmgmt.New(append([]secmgmt.Option{secmgmt.WithClock(clk), secmgmt.WithSeed(11)}, opts...)...)
+	svc, err := secmgmt.New(append([]secmgmt.Option{secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithClock(clk), secmgmt.WithSeed(11)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +604,7 @@ func TestDirectoryQuota(t *testing.T) {
 // merge follows the legacy variant.
 func TestLegacyMode(t *testing.T) {
 	ctx := context.Background()
-	svc, err := secmgmt.New(secmgmt.WithMode(enrollment.ModeLegacy))
+	svc, err := secmgmt.New(secmgmt.WithAuthorizer(authz.AllowAll()), secmgmt.WithMode(enrollment.ModeLegacy))
 	if err != nil {
 		t.Fatal(err)
 	}

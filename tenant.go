@@ -12,7 +12,7 @@ import (
 
 // Tenant returns the tenant's configuration and its version.
 func (s *Service) Tenant(ctx context.Context) (enrollment.Tenant, int64, error) {
-	if err := s.admin(ctx, "Tenant"); err != nil {
+	if err := s.admin(&ctx, "Tenant"); err != nil {
 		return enrollment.Tenant{}, 0, err
 	}
 	if err := s.look(ctx); err != nil {
@@ -39,7 +39,7 @@ func (s *Service) Tenant(ctx context.Context) (enrollment.Tenant, int64, error) 
 // documentation variant follows the mode.
 func (s *Service) SetTenant(ctx context.Context, t enrollment.Tenant, version int64) (int64, error) {
 	const op = "SetTenant"
-	if err := s.admin(ctx, op); err != nil {
+	if err := s.admin(&ctx, op); err != nil {
 		return 0, err
 	}
 	if err := t.Validate(); err != nil {

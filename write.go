@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/store"
@@ -50,6 +51,12 @@ type txn struct {
 	records   map[string]enrollment.Record
 	facts     map[string]enrollment.Facts
 	unwritten map[string]bool
+
+	// acc is the access the choke point granted an administrative write
+	// (nil for a device-side or internal one); grants holds the caller's
+	// access for other permissions the write needs (see review).
+	acc    *access
+	grants map[authz.Permission]*access
 }
 
 // write runs fn in a store transaction with the state current and s.mu
@@ -70,13 +77,16 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 		if err := s.catchUpLocked(ctx); err != nil {
 			return err
 		}
-		w := &txn{s: s, ctx: ctx, st: s.state, now: s.now()}
+		w := &txn{s: s, ctx: ctx, st: s.state, now: s.now(), acc: accessOf(ctx)}
 		err := s.st.Tx(ctx, func(tx store.Store) error {
 			w.tx = tx
 			if err := w.fence(op); err != nil {
 				return err
 			}
 			if err := fn(w); err != nil {
+				return err
+			}
+			if err := w.review(op); err != nil {
 				return err
 			}
 			for i := 1; i < len(w.changes); i++ {
@@ -90,6 +100,7 @@ func (s *Service) write(ctx context.Context, op adminOp, fn func(w *txn) error) 
 		})
 		if err == nil {
 			s.committed(w)
+			s.trimFeed(ctx)
 			if s.log.Enabled(ctx, slog.LevelInfo) {
 				s.log.InfoContext(ctx, "change committed", "op", string(op), "changes", len(w.changes))
 			}
@@ -122,7 +133,10 @@ func (w *txn) fence(op adminOp) error {
 	w.changes = append(w.changes, store.Change{Seq: seq, Kind: changeOp, Keys: []string{string(op)}})
 	s := w.s
 	for {
-		cs, err := w.tx.Changes(w.ctx, s.seq.Load(), feedPage)
+		cs, err := s.nextChanges(w.ctx, w.tx)
+		if errors.Is(err, errFeedTrimmed) {
+			return errBehind // caught up by a rebuild before the next attempt
+		}
 		if err != nil {
 			return err
 		}

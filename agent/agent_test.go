@@ -205,9 +205,10 @@ func TestTamperProtection(t *testing.T) {
 	}{
 		{"on by default: the value stays", nil, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0")}, "1", true},
 		{"off: the value changes", []agent.Option{agent.WithTamperProtection(false)}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0")}, "0", false},
-		{"the configuration turns it off first", nil, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_0")}, "0", false},
-		{"the configuration turns it on first", []agent.Option{agent.WithTamperProtection(false)}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_1")}, "1", true},
-		{"legacy variant does not deliver the switch", []agent.Option{agent.WithVariant(policy.VariantLegacy)}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_0")}, "1", true},
+		// The catalog's _0 is "On" and _1 "Off".
+		{"the configuration turns it off first", nil, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_1")}, "0", false},
+		{"the configuration turns it on first", []agent.Option{agent.WithTamperProtection(false)}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_0")}, "1", true},
+		{"legacy variant does not deliver the switch", []agent.Option{agent.WithVariant(policy.VariantLegacy)}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0"), policy.Choice(tpOption, tpOption+"_1")}, "1", true},
 		{"the device's own value stays", []agent.Option{agent.WithState(map[string]string{rtm: "7"})}, []*policy.SettingInstance{policy.Choice(rtm, rtm+"_0")}, "7", true},
 	}
 	for _, c := range cases {

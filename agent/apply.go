@@ -14,8 +14,12 @@ import (
 )
 
 // tamperProtectionID is the Windows Security Experience setting that turns
-// tamper protection on (1) or off (0).
-const tamperProtectionID = "vendor_msft_defender_configuration_tamperprotection_options"
+// tamper protection on or off; tamperProtectionOn is its "On" option (the
+// catalog's _0, which is what tenants' tamper protection policies send).
+const (
+	tamperProtectionID = "vendor_msft_defender_configuration_tamperprotection_options"
+	tamperProtectionOn = tamperProtectionID + "_0"
+)
 
 // unit is one reported setting: a top-level setting, or a child of a group
 // whose children merge on their own (an attack surface reduction rule, a
@@ -128,7 +132,8 @@ func (a *Agent) apply(cfg *transport.Configuration) {
 		}
 		v := deviceValue(u.def, u.inst, a.flag)
 		if u.key == tamperProtectionID && a.flag == policy.PlatformWindows10 {
-			a.tamper = v == "1"
+			item, _ := u.inst.ChoiceItemID()
+			a.tamper = item == tamperProtectionOn
 		}
 		if u.def.TamperProtected && a.tamper {
 			u.value = a.current(u) // reported applied; the value stays

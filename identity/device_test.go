@@ -53,6 +53,7 @@ func TestDeviceJSONErrors(t *testing.T) {
 		`{"tags":"MDE-Management"}`,
 		`{"deviceModel":3}`,
 		`{"registration":"half"}`,
+		`{"deviceId":"a","DEVICEID":"b"}`,
 		`[]`,
 	} {
 		_, err := DeviceFromRuleProperties([]byte(in))

@@ -1,6 +1,9 @@
 package identity
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -40,6 +43,41 @@ func FuzzCompact(f *testing.F) {
 			if !reflect.DeepEqual(a[i], b[i]) {
 				t.Fatalf("object %d: %+v vs %+v", i, a[i], b[i])
 			}
+		}
+	})
+}
+
+// FuzzRuleProperties: any input either decodes as a device in the
+// rule-property form or is refused with an error; a decoded device writes a
+// form that decodes to a device writing the same bytes.
+func FuzzRuleProperties(f *testing.F) {
+	f.Add([]byte(`{"deviceOSType": "Windows", "accountEnabled": true, "devicePhysicalIds": ["[OrderID]:A"], "tags": ["MDE-Management"]}`))
+	f.Add([]byte(`{"deviceid": "x", "DEVICEID": "y"}`))
+	f.Add([]byte(`{"registration": "synthetic", "extensionAttribute1": null}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := DeviceFromRuleProperties(data)
+		if err != nil {
+			// Valid JSON is refused for a reason the caller can act on: a
+			// property (*PropertyError) or not an object.
+			var pe *PropertyError
+			var te *json.UnmarshalTypeError
+			if json.Valid(data) && !errors.As(err, &pe) && !errors.As(err, &te) {
+				t.Fatalf("valid JSON refused without a typed error: %v", err)
+			}
+			return
+		}
+		out, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("a decoded device does not encode: %v", err)
+		}
+		again, err := DeviceFromRuleProperties(out)
+		if err != nil {
+			t.Fatalf("the written form %s does not decode: %v", out, err)
+		}
+		out2, _ := json.Marshal(again)
+		if !bytes.Equal(out, out2) {
+			t.Fatalf("round trip changed the device:\n%s\n%s", out, out2)
 		}
 	})
 }

@@ -125,12 +125,24 @@ func (d Device) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the rule-property form. Keys are matched
-// case-insensitively, like property names in rules. It replaces every
-// property of d.
+// case-insensitively, like property names in rules; one property given
+// twice under different spellings is an error, as the result would depend
+// on which came last. It replaces every property of d.
 func (d *Device) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("identity: device: %w", err)
+	}
+	if len(raw) > 1 {
+		seen := make(map[string]string, len(raw))
+		for key := range raw {
+			folded := strings.ToLower(key)
+			if other, dup := seen[folded]; dup {
+				a, b := min(key, other), max(key, other)
+				return &PropertyError{Property: a, Reason: fmt.Sprintf("given twice (also as %q)", b)}
+			}
+			seen[folded] = key
+		}
 	}
 	var out Device
 	for key, val := range raw {

@@ -122,6 +122,9 @@ func NewPolicy(c *Catalog, templateID, name string, settings ...*SettingInstance
 			if ts, ok := tmpl.Setting(inst.DefinitionID); ok {
 				applyTemplateIDs(inst, ts)
 			}
+			if len(tmpl.Children) > 0 {
+				applyChildTemplateIDs(inst, tmpl)
+			}
 		}
 		p.Settings[i] = &Setting{ID: strconv.Itoa(i), Instance: inst}
 	}
@@ -129,6 +132,17 @@ func NewPolicy(c *Catalog, templateID, name string, settings ...*SettingInstance
 		return nil, err
 	}
 	return p, nil
+}
+
+// applyChildTemplateIDs sets the template references of the children below
+// inst that the template gives ids of their own.
+func applyChildTemplateIDs(inst *SettingInstance, tmpl *Template) {
+	for _, c := range inst.Children() {
+		if ts, ok := tmpl.Child(c.DefinitionID); ok {
+			applyTemplateIDs(c, ts)
+		}
+		applyChildTemplateIDs(c, tmpl)
+	}
 }
 
 // applyTemplateIDs sets the instance and value template references a

@@ -40,7 +40,7 @@ func TestNewPolicy(t *testing.T) {
 		t.Errorf("integer value template reference: %+v", r)
 	}
 	if p.Settings[3].Instance.Groups[0].TemplateReference != nil || p.Settings[3].Instance.Groups[0].Children[0].TemplateReference != nil {
-		t.Error("group items and children carry no template references")
+		t.Error("group items, and children the template gives no ids, carry no template references")
 	}
 	// It round-trips through the codec and still validates.
 	out, err := EncodeGraph(p)
@@ -53,6 +53,43 @@ func TestNewPolicy(t *testing.T) {
 	}
 	if err := c.Validate(q); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The real template gives some children ids of their own (the high and
+// moderate severity actions under Threat Severity Default Action); a built
+// policy echoes them there and nowhere else, the way Graph exports do.
+func TestNewPolicyChildTemplateIDs(t *testing.T) {
+	const tsda = def + "threatseveritydefaultaction"
+	p, err := NewPolicy(Builtin(), avTemplate, "severity",
+		GroupCollection(tsda, Item(
+			Choice(tsda+"_highseveritythreats", tsda+"_highseveritythreats_quarantine"),
+			Choice(tsda+"_severethreats", tsda+"_severethreats_quarantine"),
+			Choice(tsda+"_moderateseveritythreats", tsda+"_moderateseveritythreats_quarantine"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	children := p.Settings[0].Instance.Groups[0].Children
+	want := []struct{ instance, value string }{
+		{"f55b8c9c-d831-460e-a041-e47e29f2aa17", "764256b4-e4d7-46d9-bbc8-003bf23591a1"},
+		{"", ""},
+		{"ce46a55d-b894-4aff-b930-4ff87e9d7018", "9fb02979-d804-4cb7-bc2d-e0c39450bac5"},
+	}
+	for i, w := range want {
+		c := children[i]
+		var gotInstance, gotValue string
+		if c.TemplateReference != nil {
+			gotInstance = c.TemplateReference.InstanceTemplateID
+		}
+		if c.Choice.TemplateReference != nil {
+			gotValue = c.Choice.TemplateReference.ValueTemplateID
+		}
+		if gotInstance != w.instance || gotValue != w.value {
+			t.Errorf("%s: template ids %q %q, want %q %q", c.DefinitionID, gotInstance, gotValue, w.instance, w.value)
+		}
+	}
+	if r := p.Settings[0].Instance.TemplateReference; r == nil || r.InstanceTemplateID != "f6394bc5-6486-4728-b510-555f5c161f2b" {
+		t.Errorf("parent instance template reference: %+v", r)
 	}
 }
 

@@ -30,6 +30,11 @@ type Template struct {
 	Technologies Technologies
 	// Settings are the template's top-level settings in template order.
 	Settings []TemplateSetting
+	// Children holds the template ids of child settings that carry their
+	// own, keyed by definition id. Graph echoes them on those children of a
+	// template-based policy (the remediation actions under Threat Severity
+	// Default Action, for one); most children have none.
+	Children map[string]TemplateSetting
 }
 
 // TemplateSetting is one top-level setting of a template, with the template
@@ -50,6 +55,16 @@ func (t *Template) Setting(definitionID string) (*TemplateSetting, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Child returns the template ids of the child setting with the given
+// definition id, when the template gives it any.
+func (t *Template) Child(definitionID string) (*TemplateSetting, bool) {
+	ts, ok := t.Children[definitionID]
+	if !ok {
+		return nil, false
+	}
+	return &ts, true
 }
 
 // Catalog is a set of setting definitions and templates. A Catalog is

@@ -81,7 +81,6 @@ func TestLoadCatalogErrors(t *testing.T) {
 		"merge on choice":   {`"id": "x_enabled", "kind": "choice",`, `"id": "x_enabled", "kind": "choice", "merge": "union",`, "needs a simple or choice collection"},
 		"float value":       {`"value": false`, `"value": 1.5`, "whole number"},
 		"bad platform":      {`"platforms": "linux"`, `"platforms": "plan9"`, "unknown platform"},
-		"nested template":   {`"kind": "integer", "min"`, `"kind": "integer", "instanceTemplateId": "a", "min"`, "top-level"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -187,6 +186,25 @@ func TestLoadCatalogChildUnderSeveralOptions(t *testing.T) {
 				t.Fatalf("err = %v, want a repeated child", err)
 			}
 		})
+	}
+	// Template ids on a shared child load once, and must agree.
+	withIDs := strings.ReplaceAll(sharedChildFile, `"kind": "stringCollection", "maxCount": 3}`,
+		`"kind": "stringCollection", "maxCount": 3, "instanceTemplateId": "i-1", "valueTemplateId": "v-1"}`)
+	c, err = LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(withIDs)}}, "c/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, _ := c.Template("t_1")
+	if ts, ok := tmpl.Child("r_excl"); !ok || ts.InstanceTemplateID != "i-1" || ts.ValueTemplateID != "v-1" || ts.Definition.ID != "r_excl" {
+		t.Fatalf("child template ids: %+v %v", ts, ok)
+	}
+	if _, ok := tmpl.Child("r"); ok {
+		t.Fatal("a top-level setting is not a child")
+	}
+	disagree := strings.Replace(withIDs, `"i-1"`, `"i-2"`, 1)
+	if _, err := LoadCatalog(fstest.MapFS{"c/t.json": {Data: []byte(disagree)}}, "c/*.json"); err == nil ||
+		!strings.Contains(err.Error(), "different template ids") {
+		t.Fatalf("disagreeing child ids: err = %v", err)
 	}
 	groupTwice := `{"template": {"id": "t_1"}, "settings": [{"id": "g", "kind": "group", "children": [
 	  {"id": "g_a", "kind": "string"}, {"id": "g_a", "kind": "string"}]}]}`

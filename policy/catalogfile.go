@@ -46,8 +46,9 @@ import (
 // "minCount", "maxCount", "children" (group kinds), "platforms" and
 // "technologies" (default: the template's), "minOSVersion", "csp", "path",
 // "key" (the Location), "tamperProtected", "unsupportedIn" (a list of
-// Variants), "merge" (a Merge), and, on top-level settings only,
-// "instanceTemplateId" and "valueTemplateId". Unknown keys are an error.
+// Variants), "merge" (a Merge), "instanceTemplateId" and "valueTemplateId"
+// (on top-level settings, and on the few children the real template gives
+// ids of their own). Unknown keys are an error.
 // A child that exists under several options of one choice (Graph lists
 // each of them in its dependentOn, like the attack surface reduction
 // per-rule exclusions under block, audit and warn) is repeated under each
@@ -123,7 +124,7 @@ func decodeCatalogFile(source string, data []byte) (*Template, error) {
 		return nil, fmt.Errorf("policy: catalog file %s: template without an id", source)
 	}
 	for _, s := range f.Settings {
-		d, err := s.definition(source, t.Platforms, t.Technologies, true)
+		d, err := s.definition(source, t.Platforms, t.Technologies, t)
 		if err != nil {
 			return nil, err
 		}
@@ -136,12 +137,12 @@ func decodeCatalogFile(source string, data []byte) (*Template, error) {
 	return t, nil
 }
 
-func (j *definitionJSON) definition(source string, platforms Platforms, technologies Technologies, top bool) (*Definition, error) {
+// definition builds the setting's definition with the platforms and
+// technologies it inherits; the template ids of its children go to
+// t.Children.
+func (j *definitionJSON) definition(source string, platforms Platforms, technologies Technologies, t *Template) (*Definition, error) {
 	bad := func(format string, args ...any) error {
 		return &DefinitionError{Source: source, ID: j.ID, Reason: fmt.Sprintf(format, args...)}
-	}
-	if !top && (j.InstanceTemplateID != "" || j.ValueTemplateID != "") {
-		return nil, bad("template ids belong on top-level settings only")
 	}
 	if j.Platforms != nil {
 		platforms = *j.Platforms
@@ -181,7 +182,7 @@ func (j *definitionJSON) definition(source string, platforms Platforms, technolo
 		}
 		opt := Option{ItemID: o.ItemID, Name: o.Name, DisplayName: o.DisplayName, Value: v}
 		for _, c := range o.Children {
-			cd, err := c.definition(source, platforms, technologies, false)
+			cd, err := c.childDefinition(source, platforms, technologies, t)
 			if err != nil {
 				return nil, err
 			}
@@ -190,7 +191,7 @@ func (j *definitionJSON) definition(source string, platforms Platforms, technolo
 		d.Options = append(d.Options, opt)
 	}
 	for _, c := range j.Children {
-		cd, err := c.definition(source, platforms, technologies, false)
+		cd, err := c.childDefinition(source, platforms, technologies, t)
 		if err != nil {
 			return nil, err
 		}
@@ -203,6 +204,28 @@ func (j *definitionJSON) definition(source string, platforms Platforms, technolo
 		}
 		return nil, err
 	}
+	return d, nil
+}
+
+// childDefinition is definition for a child setting, recording the template
+// ids it carries in t.Children. A child repeated under several options must
+// carry the same ids each time.
+func (j *definitionJSON) childDefinition(source string, platforms Platforms, technologies Technologies, t *Template) (*Definition, error) {
+	d, err := j.definition(source, platforms, technologies, t)
+	if err != nil || (j.InstanceTemplateID == "" && j.ValueTemplateID == "") {
+		return d, err
+	}
+	ts := TemplateSetting{Definition: d, InstanceTemplateID: j.InstanceTemplateID, ValueTemplateID: j.ValueTemplateID}
+	if prev, ok := t.Children[j.ID]; ok {
+		if prev.InstanceTemplateID != ts.InstanceTemplateID || prev.ValueTemplateID != ts.ValueTemplateID {
+			return nil, &DefinitionError{Source: source, ID: j.ID, Reason: "repeated child with different template ids"}
+		}
+		return d, nil
+	}
+	if t.Children == nil {
+		t.Children = make(map[string]TemplateSetting)
+	}
+	t.Children[j.ID] = ts
 	return d, nil
 }
 

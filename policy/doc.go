@@ -10,7 +10,12 @@
 // under one option of a choice), platforms and technologies, device-native
 // Location, tamper protection, the documentation variants that do not
 // deliver it, and its Merge behaviour. A Template is an endpoint-security
-// profile with its top-level settings and the template ids a policy echoes.
+// profile with its top-level settings and the template ids a policy echoes:
+// settingInstanceTemplateId and settingValueTemplateId on top-level
+// settings, and on the few children the real template gives ids of their own
+// (Template.Children; the high and moderate severity actions under Threat
+// Severity Default Action carry them in Graph exports, the low and severe
+// ones do not). NewPolicy fills them in.
 //
 // A Policy is a Graph deviceManagementConfigurationPolicy: id, name,
 // description, Platforms and Technologies (flag sets written as comma

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/secmgmt/secmgmt/store"
 	"github.com/secmgmt/secmgmt/store/memstore"
@@ -136,4 +137,46 @@ func ExampleStatusStore() {
 	// Output:
 	// stored <nil>
 	// duplicate <nil>
+}
+
+// The audit trail: an entry appended in the transaction of the change it
+// records, then queried.
+func ExampleAuditStore() {
+	ctx := context.Background()
+	var s store.Store = memstore.New()
+	defer s.Close()
+	at := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+	err := s.Tx(ctx, func(tx store.Store) error {
+		v, err := tx.PutGroup(ctx, &store.Group{ID: "pilot", DisplayName: "Pilot"})
+		if err != nil {
+			return err
+		}
+		_, err = tx.AppendAudit(ctx, store.AuditEntry{At: at, PrincipalID: "ana@contoso.com", Operation: "CreateGroup",
+			ObjectKind: "group", ObjectID: "pilot", AfterVersion: v, Detail: "created"})
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	_, err = s.AppendAudit(ctx, store.AuditEntry{At: at, Operation: "", ObjectKind: "group"})
+	fmt.Println(errors.Is(err, store.ErrInvalid))
+	for e, err := range s.Audit(ctx, store.AuditQuery{PrincipalID: "ana@contoso.com"}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(e.Seq, e.Operation, e.ObjectKind, e.ObjectID, e.BeforeVersion, e.AfterVersion)
+	}
+	// Output:
+	// true
+	// 1 CreateGroup group pilot 0 1
+}
+
+func ExampleAuditQuery_Matches() {
+	at := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+	e := &store.AuditEntry{Seq: 7, At: at, PrincipalID: "ana@contoso.com", Operation: "UpdatePolicy", ObjectKind: "policy", ObjectID: "p1"}
+	fmt.Println(store.AuditQuery{ObjectKind: "policy", From: at}.Matches(e))
+	fmt.Println(store.AuditQuery{To: at}.Matches(e), store.AuditQuery{After: 7}.Matches(e))
+	// Output:
+	// true
+	// false false
 }

@@ -85,7 +85,11 @@ type Group struct {
 	// Members are a static group's members (device ids). They are stored
 	// sorted and without duplicates; a dynamic group has none.
 	Members []string
-	Version int64
+	// RoleScopeTagIDs are the ids of the group's scope tags, which decide
+	// which administrators see the group and its devices. They are stored
+	// sorted and without duplicates; none means the Default tag.
+	RoleScopeTagIDs []string
+	Version         int64
 }
 
 // Dynamic reports whether g has a membership rule.
@@ -98,6 +102,7 @@ func (g *Group) Clone() *Group {
 	}
 	c := *g
 	c.Members = slices.Clone(g.Members)
+	c.RoleScopeTagIDs = slices.Clone(g.RoleScopeTagIDs)
 	return &c
 }
 

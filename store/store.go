@@ -188,7 +188,10 @@ type CheckInStore interface {
 // Sequence numbers are strictly increasing in the order readers can see
 // the changes: once a reader has seen change n, no change with a smaller
 // number commits later. A reader that remembers the last number it saw and
-// asks for the changes after it never misses one.
+// asks for the changes after it never misses one. They are also
+// consecutive: an append whose transaction rolls back gives its number
+// back, so a reader that finds a gap after the last number it saw knows the
+// changes in between were trimmed.
 type ChangeStore interface {
 	// AppendChange appends a change and returns its sequence number
 	// (c.Seq is ignored). Kind must not be empty.
@@ -222,6 +225,7 @@ type Store interface {
 	CredentialStore
 	CheckInStore
 	ChangeStore
+	AuditStore
 
 	// Tx runs fn in one transaction: every write fn makes through tx is
 	// committed together when fn returns nil, and none is when fn returns

@@ -31,6 +31,7 @@ import (
 
 	"github.com/secmgmt/secmgmt"
 	"github.com/secmgmt/secmgmt/agent"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/conflict"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/policy"
@@ -109,12 +110,15 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	defer st.Close()
 	// A fixed seed makes the ids the service gives policies, and so this
-	// program's output, the same at every run.
-	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(2025))
+	// program's output, the same at every run. Administrative operations
+	// are authorized from the principal in the context, by its roles: the
+	// service refuses them all unless an authorizer is configured.
+	svc, err := secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(2025), secmgmt.WithAuthorizer(authz.RoleBased()))
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
+	ctx = authz.NewContext(ctx, authz.Principal{ID: "admin@contoso.example", Roles: []authz.Role{authz.IntuneAdministrator()}})
 
 	dial, stop, err := transports(svc, o.http)
 	if err != nil {
@@ -150,6 +154,9 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	}
 	if version == 0 {
 		if err := resolveConflict(ctx, w, svc, creds, dial); err != nil {
+			return err
+		}
+		if err := auditTrail(ctx, w, svc); err != nil {
 			return err
 		}
 	}
@@ -526,6 +533,27 @@ func resolveConflict(ctx context.Context, w io.Writer, svc *secmgmt.Service, cre
 	after := svc.Stats()
 	fmt.Fprintf(w, "%d device got a new configuration; %d configuration was computed again, every other check-in was answered \"not modified\".\n",
 		changed, after.Recomputations-before.Recomputations)
+	return nil
+}
+
+// auditTrail prints the last administrative changes of the audit trail.
+func auditTrail(ctx context.Context, w io.Writer, svc *secmgmt.Service) error {
+	section(w, "Audit trail: the last changes")
+	var entries []*store.AuditEntry
+	for e, err := range svc.Audit(ctx, store.AuditQuery{}) {
+		if err != nil {
+			return err
+		}
+		entries = append(entries, e)
+	}
+	tw := table(w, "WHO", "OPERATION", "OBJECT", "VERSIONS", "DETAIL")
+	for _, e := range entries[max(0, len(entries)-4):] {
+		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%d → %d\t%s\n", e.PrincipalID, e.Operation, e.ObjectKind, short(e.ObjectID), e.BeforeVersion, e.AfterVersion, e.Detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%d entries in all.\n", len(entries))
 	return nil
 }
 

@@ -29,6 +29,7 @@ func TestQuickstart(t *testing.T) {
 		"The setting merges (unionFold)",
 		"WS-ACCT-02 gets configuration",
 		"1 device got a new configuration; 1 configuration was computed again",
+		"admin@contoso.example  UpdatePolicy",
 	}
 	for _, o := range []options{{store: "memory"}, {store: "memory", http: true}} {
 		out := mustRun(t, o)

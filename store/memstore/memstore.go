@@ -46,6 +46,9 @@ type db struct {
 	changes []store.Change
 	lastSeq int64
 
+	audit    []store.AuditEntry
+	auditSeq int64
+
 	strings interner
 }
 
@@ -194,6 +197,7 @@ func (s *Store) Close() error {
 	s.db.policies.Clear()
 	s.db.policyReports = nil
 	s.db.changes = nil
+	s.db.audit = nil
 	s.db.strings = nil
 	return nil
 }

@@ -52,8 +52,23 @@ var groupCases = []testCase{
 		deepEqual(t, "group", mustV(e.s.Group(ctx(t), "g1"))(t),
 			&store.Group{ID: "g1", ProcessingState: store.ProcessingOn, Members: []string{"d1", "d2", "d3"}, Version: 1})
 	}},
+	{"ScopeTags", func(t *testing.T, e *env) {
+		// Scope tags read back sorted and without duplicates, and change
+		// with the group.
+		g := &store.Group{ID: "g1", RoleScopeTagIDs: []string{"7", "0", "7", "12"}}
+		mustV(e.s.PutGroup(ctx(t), g))(t)
+		deepEqual(t, "group", mustV(e.s.Group(ctx(t), "g1"))(t),
+			&store.Group{ID: "g1", ProcessingState: store.ProcessingOn, RoleScopeTagIDs: []string{"0", "12", "7"}, Version: 1})
+		g.Version, g.RoleScopeTagIDs = 1, nil
+		mustV(e.s.PutGroup(ctx(t), g))(t)
+		if got := mustV(e.s.Group(ctx(t), "g1"))(t); got.RoleScopeTagIDs != nil {
+			t.Fatalf("scope tags after removing them: %q", got.RoleScopeTagIDs)
+		}
+	}},
 	{"Invalid", func(t *testing.T, e *env) {
 		for name, g := range map[string]*store.Group{
+			"empty scope tag":      {ID: "g", RoleScopeTagIDs: []string{"0", ""}},
+			"NUL in a scope tag":   {ID: "g", RoleScopeTagIDs: []string{"1\x002"}},
 			"nil":                  nil,
 			"empty id":             {DisplayName: "x"},
 			"unknown state":        {ID: "g", ProcessingState: "Off"},

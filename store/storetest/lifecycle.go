@@ -37,6 +37,8 @@ var lifecycleCases = []testCase{
 		errs["RecordCheckIn"] = s.RecordCheckIn(c, store.CheckIn{DeviceID: id("d", 0), At: t0})
 		_, errs["AppendChange"] = s.AppendChange(c, store.Change{Kind: "k"})
 		_, errs["Changes"] = s.Changes(c, 0, 10)
+		_, errs["AppendAudit"] = s.AppendAudit(c, auditEntry(0))
+		_, errs["Audit"] = collectErr(s.Audit(c, store.AuditQuery{}))
 		errs["Tx"] = s.Tx(c, func(store.Store) error { return nil })
 		for op, err := range errs {
 			if err == nil {
@@ -138,6 +140,10 @@ var lifecycleCases = []testCase{
 		}
 		if last := mustV(s.LastChange(ctx(t)))(t); last != before.LastChange+1 {
 			t.Fatalf("LastChange after the second reopening = %d", last)
+		}
+		// The audit trail's numbers go on after the last entry.
+		if seq := mustV(s.AppendAudit(ctx(t), auditEntry(5)))(t); seq <= before.Audit[len(before.Audit)-1].Seq {
+			t.Fatalf("audit sequence after reopening = %d, after %d", seq, before.Audit[len(before.Audit)-1].Seq)
 		}
 		must(t, s.Close())
 	}},

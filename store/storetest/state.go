@@ -31,6 +31,7 @@ type state struct {
 	LastChange   int64
 	DeviceCount  int
 	MemberCounts map[string]int
+	Audit        []*store.AuditEntry
 }
 
 // optional returns v, or nil when err is ErrNotFound.
@@ -99,6 +100,7 @@ func snapshot(t *testing.T, s store.Store) *state {
 		st.Assignments[a.PolicyID] = assignmentsJSON(t, a.Assignments)
 		st.AssignVers[a.PolicyID] = a.Version
 	}
+	st.Audit = collect(t, s.Audit(ctx(t), store.AuditQuery{}))
 	for after := int64(0); ; {
 		page := mustV(s.Changes(ctx(t), after, 100))(t)
 		if len(page) == 0 {
@@ -131,7 +133,7 @@ func populate(t *testing.T, s store.Store) {
 		must(t, s.PutCredential(ctx(t), &store.Credential{DeviceID: d, Hash: []byte("hash of " + d), IssuedAt: t0}))
 		must(t, s.RecordCheckIn(ctx(t), store.CheckIn{DeviceID: d, At: t0.Add(time.Duration(i) * time.Minute), ConfigurationVersion: "cfg-7"}))
 	}
-	mustV(s.PutGroup(ctx(t), &store.Group{ID: id("g", 0), DisplayName: "static", Members: []string{id("d", 0), id("d", 1)}}))(t)
+	mustV(s.PutGroup(ctx(t), &store.Group{ID: id("g", 0), DisplayName: "static", Members: []string{id("d", 0), id("d", 1)}, RoleScopeTagIDs: []string{"1", "0"}}))(t)
 	mustV(s.PutGroup(ctx(t), &store.Group{ID: id("g", 1), DisplayName: "dynamic", MembershipRule: `(device.deviceOSType -eq "Windows")`}))(t)
 	must(t, s.ApplyMemberships(ctx(t), store.MembershipDelta{Added: []store.Membership{pair(0, 0), pair(1, 0), pair(0, 1), pair(1, 1), pair(2, 1)}}))
 	for _, p := range []string{"pol-a", "pol-b"} {
@@ -140,6 +142,9 @@ func populate(t *testing.T, s store.Store) {
 	mustV(s.PutAssignments(ctx(t), &store.Assignments{PolicyID: "pol-a", Assignments: []*policy.Assignment{policy.Include(id("g", 1)), policy.Exclude(id("g", 0))}}))(t)
 	for i := range 4 {
 		mustV(s.AppendChange(ctx(t), store.Change{Kind: "device", Keys: []string{id("d", i%3)}}))(t)
+	}
+	for i := range 3 {
+		mustV(s.AppendAudit(ctx(t), auditEntry(i)))(t)
 	}
 }
 
@@ -177,4 +182,5 @@ func scramble(t *testing.T, s store.Store) {
 	mustV(s.PutPolicy(ctx(t), samplePolicy("pol-z", "new")))(t)
 	mustV(s.AppendChange(ctx(t), store.Change{Kind: "scramble"}))(t)
 	must(t, s.TrimChanges(ctx(t), 2))
+	mustV(s.AppendAudit(ctx(t), auditEntry(9)))(t)
 }

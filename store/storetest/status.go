@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -339,6 +340,23 @@ var changeCases = []testCase{
 		}
 		if seq := mustV(e.s.AppendChange(ctx(t), store.Change{Kind: "k"}))(t); seq != 6 {
 			t.Fatalf("numbering restarted: %d", seq)
+		}
+	}},
+	{"ConsecutiveAfterRollback", func(t *testing.T, e *env) {
+		mustV(e.s.AppendChange(ctx(t), store.Change{Kind: "k"}))(t)
+		boom := errors.New("roll back")
+		err := e.s.Tx(ctx(t), func(tx store.Store) error {
+			if _, err := tx.AppendChange(ctx(t), store.Change{Kind: "k"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		wantErr(t, err, boom)
+		if seq := mustV(e.s.AppendChange(ctx(t), store.Change{Kind: "k"}))(t); seq != 2 {
+			t.Fatalf("the rolled-back append left a gap: the next change is %d, want 2", seq)
+		}
+		if last := mustV(e.s.LastChange(ctx(t)))(t); last != 2 {
+			t.Fatalf("LastChange = %d", last)
 		}
 	}},
 	{"Invalid", func(t *testing.T, e *env) {

@@ -10,7 +10,8 @@
 //		})
 //	}
 //
-// The kit covers every operation of every role, not-found and conflict
+// The kit covers every operation of every role (the audit trail
+// included), not-found and conflict
 // cases, bad input (refused with store.ErrInvalid, nothing written),
 // transactions (commit, rollback on error and on panic, reads of the
 // transaction's own writes, nesting), concurrent writers (no lost update,
@@ -93,6 +94,7 @@ func Run(t *testing.T, newStore func(tb testing.TB) store.Store, opts ...Option)
 		{"Credential", credentialCases},
 		{"CheckIn", checkInCases},
 		{"Change", changeCases},
+		{"Audit", auditCases},
 		{"Tx", txCases},
 		{"Concurrent", concurrentCases},
 		{"Iterate", iterateCases},

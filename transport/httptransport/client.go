@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/transport"
 )
 
@@ -239,14 +240,37 @@ func decodeCheckInResponse(status int, h http.Header, body []byte) (*transport.C
 		}
 		return out, nil
 	case http.StatusOK:
-		var out transport.CheckInResponse
-		if err := json.Unmarshal(body, &out); err != nil {
+		// The settings are most of the body: encoding/json only delimits
+		// them, and the policy codec decodes the whole list in one pass.
+		var wire struct {
+			NotModified   bool `json:"notModified"`
+			Configuration *struct {
+				Version  string                `json:"version"`
+				Platform policy.DevicePlatform `json:"platform"`
+				Settings json.RawMessage       `json:"settings"`
+				Policies []transport.PolicyRef `json:"policies"`
+			} `json:"configuration"`
+			NextCheckIn time.Time `json:"nextCheckIn"`
+		}
+		if err := json.Unmarshal(body, &wire); err != nil {
 			return nil, fmt.Errorf("%w: configuration answer: %v", ErrBadResponse, err)
 		}
-		if out.NotModified || out.Configuration == nil {
+		if wire.NotModified || wire.Configuration == nil {
 			return nil, fmt.Errorf("%w: a 200 answer without a configuration", ErrBadResponse)
 		}
-		return &out, nil
+		cfg := wire.Configuration
+		out := &transport.CheckInResponse{
+			Configuration: &transport.Configuration{Version: cfg.Version, Platform: cfg.Platform, Policies: cfg.Policies},
+			NextCheckIn:   wire.NextCheckIn,
+		}
+		if len(cfg.Settings) > 0 {
+			settings, err := policy.DecodeInstances(cfg.Settings)
+			if err != nil {
+				return nil, fmt.Errorf("%w: configuration answer: settings: %w", ErrBadResponse, err)
+			}
+			out.Configuration.Settings = settings
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("%w: unexpected status %d", ErrBadResponse, status)
 }

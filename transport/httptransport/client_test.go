@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secmgmt/secmgmt/policy"
 	"github.com/secmgmt/secmgmt/transport"
 	"github.com/secmgmt/secmgmt/transport/transporttest"
 )
@@ -108,6 +109,15 @@ func TestClientAnswers(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
 		})
+	}
+	// A setting instance the policy codec refuses is a bad answer that
+	// names the instance.
+	bad := fixedServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"configuration":{"version":"v2","platform":"linux","settings":[{"@odata.type":"#microsoft.graph.nothing"}]}}`))
+	})
+	var de *policy.DecodeError
+	if _, err := bad.CheckIn(ctx, in); !errors.Is(err, ErrBadResponse) || !errors.As(err, &de) || !strings.Contains(err.Error(), "[0]") {
+		t.Fatalf("bad setting instance: %v", err)
 	}
 	var p *Problem
 	_, err := fixedServer(t, cases[5].h).CheckIn(ctx, in)

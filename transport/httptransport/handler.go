@@ -207,10 +207,10 @@ func (h *handler) configuration(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// appendCheckInResponse writes resp as json.Marshal would, but copies the
-// setting instances' Graph JSON as the policy codec writes it instead of
-// letting encoding/json validate and compact it again: the configuration is
-// most of the body.
+// appendCheckInResponse writes resp as json.Marshal would, but writes the
+// setting instances' Graph JSON with the policy codec, in one pass into the
+// same buffer, instead of letting encoding/json validate and compact it
+// again: the configuration is most of the body.
 func appendCheckInResponse(b []byte, resp *transport.CheckInResponse) ([]byte, error) {
 	cfg := resp.Configuration
 	head, err := json.Marshal(struct {
@@ -223,25 +223,9 @@ func appendCheckInResponse(b []byte, resp *transport.CheckInResponse) ([]byte, e
 	b = append(b, `{"configuration":`...)
 	b = append(b, head[:len(head)-1]...)
 	b = append(b, `,"settings":`...)
-	if cfg.Settings == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, s := range cfg.Settings {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if s == nil {
-				b = append(b, "null"...)
-				continue
-			}
-			inst, err := s.MarshalJSON()
-			if err != nil {
-				return nil, err
-			}
-			b = append(b, inst...)
-		}
-		b = append(b, ']')
+	b, err = policy.AppendInstances(b, cfg.Settings)
+	if err != nil {
+		return nil, err
 	}
 	if len(cfg.Policies) > 0 {
 		pols, err := json.Marshal(cfg.Policies)

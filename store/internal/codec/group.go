@@ -14,11 +14,12 @@ type groupDoc struct {
 	MembershipRule  string   `json:"membershipRule,omitempty"`
 	ProcessingState string   `json:"processingState"`
 	Members         []string `json:"members,omitempty"`
+	RoleScopeTagIDs []string `json:"roleScopeTagIds,omitempty"`
 }
 
 // EncodeGroup checks a group and returns its document. An empty
-// processing state is stored as On; static members are sorted and
-// deduplicated.
+// processing state is stored as On; static members and scope tags are
+// sorted and deduplicated.
 func EncodeGroup(g *store.Group) ([]byte, error) {
 	const rec = "group"
 	if g == nil {
@@ -54,6 +55,14 @@ func EncodeGroup(g *store.Group) ([]byte, error) {
 	if len(g.Members) > 0 {
 		doc.Members = slices.Compact(slices.Sorted(slices.Values(g.Members)))
 	}
+	for i, t := range g.RoleScopeTagIDs {
+		if p := keyProblem(t, false); p != "" {
+			return nil, &store.InvalidError{Record: rec, Key: g.ID, Field: fmt.Sprintf("RoleScopeTagIDs[%d]", i), Reason: p}
+		}
+	}
+	if len(g.RoleScopeTagIDs) > 0 {
+		doc.RoleScopeTagIDs = slices.Compact(slices.Sorted(slices.Values(g.RoleScopeTagIDs)))
+	}
 	return json.Marshal(doc)
 }
 
@@ -70,6 +79,7 @@ func DecodeGroup(id string, data []byte, version int64) (*store.Group, error) {
 		MembershipRule:  doc.MembershipRule,
 		ProcessingState: store.ProcessingState(doc.ProcessingState),
 		Members:         doc.Members,
+		RoleScopeTagIDs: doc.RoleScopeTagIDs,
 		Version:         version,
 	}, nil
 }
