@@ -15,6 +15,7 @@ import (
 
 	secmgmt "github.com/secmgmt/secmgmt"
 	"github.com/secmgmt/secmgmt/agent"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/internal/fleetgen"
@@ -61,9 +62,10 @@ func run(ctx context.Context, c config, stdout, stderr io.Writer, terminal bool)
 	return printReports(stdout, r, c.top)
 }
 
-// newService returns the service over the store.
+// newService returns the service over the store. The program has no
+// principals of its own: it may do every administrative operation.
 func newService(st store.Store, c config) (*secmgmt.Service, error) {
-	return secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(c.seed))
+	return secmgmt.New(secmgmt.WithStore(st), secmgmt.WithSeed(c.seed), secmgmt.WithAuthorizer(authz.AllowAll()))
 }
 
 // simulate gives the service the fleet's tenant, groups and policies,

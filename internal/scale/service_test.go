@@ -11,6 +11,7 @@ import (
 	"time"
 
 	secmgmt "github.com/secmgmt/secmgmt"
+	"github.com/secmgmt/secmgmt/authz"
 	"github.com/secmgmt/secmgmt/enrollment"
 	"github.com/secmgmt/secmgmt/identity"
 	"github.com/secmgmt/secmgmt/transport"
@@ -62,7 +63,8 @@ func serviceOf(tb testing.TB, n int) *serviceData {
 	enrolled := make([]int32, 0, n)
 
 	before := heapAfterGC()
-	svc, err := secmgmt.New(secmgmt.WithSeed(benchSeed), secmgmt.WithClock(fixedClock{f.Options.Now}))
+	svc, err := secmgmt.New(secmgmt.WithSeed(benchSeed), secmgmt.WithClock(fixedClock{f.Options.Now}),
+		secmgmt.WithAuthorizer(authz.AllowAll()))
 	if err != nil {
 		tb.Fatal(err)
 	}
