@@ -6,7 +6,13 @@
 // agents for a bounded number of check-in rounds, concurrently, over the
 // in-process or the HTTP transport (loopback only), and prints the reports:
 // the enrollment breakdown, who manages the devices, the status of every
-// policy, and the conflicts that touch the most devices.
+// policy, and the conflicts that touch the most devices. The reports are
+// the report package's views, run together over one pass of
+// Service.DeviceRecords. The defaults (10,000 devices) run in about twenty
+// seconds on two cores.
+//
+// The program has no principal model: it builds the service with
+// authz.AllowAll.
 //
 // Usage:
 //
