@@ -8,6 +8,7 @@ import (
 	"io"
 	"iter"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,39 @@ func TestReportsOnePass(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("one-pass reports differ from the service's:\n got %+v\nwant %+v", got, want)
+	}
+
+	// The service's device-only views against the same views over the
+	// full records.
+	var recs []*report.DeviceRecord
+	for r, err := range svc.DeviceRecords(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	all := slices.Values(recs)
+	failed, err := svc.FailedEnrollments(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Collect(report.FailedDevices(all)); !reflect.DeepEqual(failed, want) {
+		t.Errorf("FailedEnrollments = %d devices, the records give %d", len(failed), len(want))
+	}
+	stale := report.DefaultStaleness(f.Options.Now.Add(30 * 24 * time.Hour))
+	fresh, err := svc.FreshnessReport(ctx, stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := report.CheckInFreshness(stale, all); !reflect.DeepEqual(fresh, want) {
+		t.Errorf("FreshnessReport = %v, the records give %v", fresh, want)
+	}
+	staleDevs, err := svc.StaleDevices(ctx, stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Collect(report.StaleDevices(stale, all)); len(want) == 0 || !reflect.DeepEqual(staleDevs, want) {
+		t.Errorf("StaleDevices = %d devices, the records give %d", len(staleDevs), len(want))
 	}
 }
 
