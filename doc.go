@@ -170,6 +170,51 @@
 // and a device that holds the configuration it had before is answered "not
 // modified", as versions are content hashes.
 //
+// # What-if
+//
+// Simulate answers what an administrative operation would do before anyone
+// does it. A Change describes one operation (a constructor per operation:
+// CreatePolicyChange, AssignPolicyChange, SetGroupRuleChange,
+// SetTenantChange, TagDeviceChange, ...; BatchChange applies several in
+// order) or is read from a change file with DecodeChange. The Impact lists
+// the devices whose effective configuration would change, setting by
+// setting (added, removed, changed, with the values before and after and
+// the policies delivering them), the conflicts that would appear or
+// disappear with the policies involved, the devices that would enter or
+// leave security settings management, the group memberships that would
+// move, and per policy who would start or stop receiving it; WriteText,
+// WriteJSON and WriteCSV render it. Package tenantexport loads a tenant
+// exported from Graph into a Service for the same questions offline.
+//
+// Simulate lays the change over the state without copying it: it holds
+// the read lock (check-ins go on, writes wait), reads memberships from the
+// index, and evaluates only the devices the change can reach: the targets
+// of the old and new assignments of a changed policy, the devices whose
+// memberships move (a rule is applied to every device, a static or paused
+// group's change to its listed members), the devices the enrollment
+// machine moves. Unchanged policies are not prepared again, merges are
+// shared by devices with the same inputs (the configuration cache is read,
+// never filled) and configurations are compared once per pair of
+// contents (version and delivered policies). Nothing is written: not the
+// store, not the in-memory state.
+//
+// Choices made for what-if:
+//
+//   - A change is judged against the current state, as its operation would
+//     judge it (versions are not asked for), and refused with the
+//     operation's error; a batch names the change at fault ("changes[2]").
+//   - A device that would leave management keeps the settings it has,
+//     which nothing manages any more: none counts as removed. A device that
+//     would enter receives its whole effective configuration: every setting
+//     counts as added.
+//   - Settings are compared in conformance's flattened view, secrets
+//     masked, collections as sets (the signature update fallback order,
+//     whose order the device follows, as a list).
+//   - A policy or group created without an id is named
+//     "simulated-policy-1", "simulated-group-1", ... in the impact; the
+//     enrollment flow's random choices use a fixed source, so that the
+//     service's own is untouched.
+//
 // # Errors
 //
 // Errors wrap sentinels for the conditions callers branch on: ErrNotFound

@@ -121,12 +121,20 @@ func targetingOf(as []*policy.Assignment) (targeting.Assignment, error) {
 // checkAssignments validates assignments for op: the groups they name must
 // exist. It returns copies with the service's ids filled in.
 func (s *Service) checkAssignments(op, policyID string, as []*policy.Assignment) ([]*policy.Assignment, error) {
+	return checkAssignments(op, policyID, as, func(g string) bool { return s.state.groups[g] != nil })
+}
+
+// checkAssignments validates assignments for op against the groups that
+// exist (groupExists) and returns copies with the service's ids filled in:
+// group ids in canonical form, and the assignment ids the service gives
+// (policy id and target).
+func checkAssignments(op, policyID string, as []*policy.Assignment, groupExists func(string) bool) ([]*policy.Assignment, error) {
 	t, err := targetingOf(as)
 	if err != nil {
 		return nil, invalid(op, "assignments", "", err)
 	}
 	for _, g := range slices.Concat(t.IncludeGroups, t.ExcludeGroups) {
-		if s.state.groups[g] == nil {
+		if !groupExists(g) {
 			return nil, invalid(op, "assignments", fmt.Sprintf("group %q does not exist", g), ErrNotFound)
 		}
 	}
