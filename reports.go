@@ -64,12 +64,14 @@ func (s *Service) DeviceRecords(ctx context.Context) iter.Seq2[*report.DeviceRec
 			yield(nil, err)
 			return
 		}
-		s.records(ctx, "")(yield)
+		s.records(ctx, "", true)(yield)
 	}
 }
 
-// records streams the device records after the device id after.
-func (s *Service) records(ctx context.Context, after string) iter.Seq2[*report.DeviceRecord, error] {
+// records streams the device records after the device id after. Without
+// policies the records hold the device only: the views that read nothing
+// else do not pay for every device's policy states.
+func (s *Service) records(ctx context.Context, after string, policies bool) iter.Seq2[*report.DeviceRecord, error] {
 	return func(yield func(*report.DeviceRecord, error) bool) {
 		next, stop := iter.Pull2(s.st.Enrollments(ctx, after))
 		defer stop()
@@ -100,7 +102,7 @@ func (s *Service) records(ctx context.Context, after string) iter.Seq2[*report.D
 			if !s.seesRecord(ctx, d.ID) {
 				continue
 			}
-			r, err := s.deviceRecord(ctx, d, rec)
+			r, err := s.deviceRecord(ctx, d, rec, policies)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -113,8 +115,9 @@ func (s *Service) records(ctx context.Context, after string) iter.Seq2[*report.D
 	}
 }
 
-// deviceRecord builds one device's report record.
-func (s *Service) deviceRecord(ctx context.Context, d *store.Device, rec enrollment.Record) (*report.DeviceRecord, error) {
+// deviceRecord builds one device's report record, with the states of its
+// policies or without.
+func (s *Service) deviceRecord(ctx context.Context, d *store.Device, rec enrollment.Record, policies bool) (*report.DeviceRecord, error) {
 	out := &report.DeviceRecord{Device: report.Device{
 		ID:         d.ID,
 		Name:       rec.DisplayName,
@@ -137,7 +140,7 @@ func (s *Service) deviceRecord(ctx context.Context, d *store.Device, rec enrollm
 	if ok {
 		out.Device.LastCheckIn = c.At
 	}
-	if rec.State != enrollment.StateEnrolled {
+	if !policies || rec.State != enrollment.StateEnrolled {
 		return out, nil
 	}
 	res, err := s.resultOf(d.ID)
@@ -208,6 +211,16 @@ func platformOf(p enrollment.Platform) policy.DevicePlatform { return policy.Dev
 // view runs a report view over the device records, with the admin check
 // and the feed looked at first; the view's error is the stream's.
 func view[T any](s *Service, ctx context.Context, op adminOp, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T, objects ...string) (T, error) {
+	return viewOf(s, ctx, op, true, fn, objects...)
+}
+
+// deviceView is view for the views that read only the records' devices
+// (report.Device): the records come without their policy states.
+func deviceView[T any](s *Service, ctx context.Context, op adminOp, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T, objects ...string) (T, error) {
+	return viewOf(s, ctx, op, false, fn, objects...)
+}
+
+func viewOf[T any](s *Service, ctx context.Context, op adminOp, policies bool, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T, objects ...string) (T, error) {
 	var zero T
 	if err := s.admin(&ctx, op, objects...); err != nil {
 		return zero, err
@@ -217,7 +230,7 @@ func view[T any](s *Service, ctx context.Context, op adminOp, fn func(policies [
 	}
 	var streamErr error
 	devices := func(yield func(*report.DeviceRecord) bool) {
-		for r, err := range s.records(ctx, "") {
+		for r, err := range s.records(ctx, "", policies) {
 			if err != nil {
 				streamErr = err
 				return
@@ -274,21 +287,21 @@ func (s *Service) ConflictReport(ctx context.Context) ([]conflict.Summary, error
 // ManagedByReport counts the devices by management authority (MDE,
 // Intune, ConfigMgr, Co-managed, Unknown).
 func (s *Service) ManagedByReport(ctx context.Context) ([]report.Count, error) {
-	return view(s, ctx, "ManagedByReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
+	return deviceView(s, ctx, "ManagedByReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
 		return report.ManagedByBreakdown(devices)
 	})
 }
 
 // EnrollmentReport counts the devices by enrollment status.
 func (s *Service) EnrollmentReport(ctx context.Context) ([]report.Count, error) {
-	return view(s, ctx, "EnrollmentReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
+	return deviceView(s, ctx, "EnrollmentReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
 		return report.EnrollmentBreakdown(devices)
 	})
 }
 
 // FailedEnrollments lists the devices whose enrollment failed.
 func (s *Service) FailedEnrollments(ctx context.Context) ([]report.Device, error) {
-	return view(s, ctx, "FailedEnrollments", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Device {
+	return deviceView(s, ctx, "FailedEnrollments", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Device {
 		return slices.Collect(report.FailedDevices(devices))
 	})
 }
@@ -297,7 +310,7 @@ func (s *Service) FailedEnrollments(ctx context.Context) ([]report.Device, error
 // A zero Staleness means report.DefaultStaleness at the clock's time.
 func (s *Service) FreshnessReport(ctx context.Context, st report.Staleness) ([]report.Count, error) {
 	st = s.staleness(st)
-	return view(s, ctx, "FreshnessReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
+	return deviceView(s, ctx, "FreshnessReport", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Count {
 		return report.CheckInFreshness(st, devices)
 	})
 }
@@ -305,7 +318,7 @@ func (s *Service) FreshnessReport(ctx context.Context, st report.Staleness) ([]r
 // StaleDevices lists the devices that are stale or never checked in.
 func (s *Service) StaleDevices(ctx context.Context, st report.Staleness) ([]report.Device, error) {
 	st = s.staleness(st)
-	return view(s, ctx, "StaleDevices", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Device {
+	return deviceView(s, ctx, "StaleDevices", func(_ []report.Policy, devices iter.Seq[*report.DeviceRecord]) []report.Device {
 		return slices.Collect(report.StaleDevices(st, devices))
 	})
 }
@@ -348,7 +361,7 @@ func (s *Service) DeviceReport(ctx context.Context, deviceID string) (*DeviceRep
 	default:
 		rec = e.Record
 	}
-	r, err := s.deviceRecord(ctx, d, rec)
+	r, err := s.deviceRecord(ctx, d, rec, true)
 	if err != nil {
 		return nil, err
 	}

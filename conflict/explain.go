@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/secmgmt/secmgmt/policy"
 )
@@ -147,6 +148,35 @@ func (res *Result) FormatValue(inst *policy.SettingInstance) string {
 	if inst == nil {
 		return ""
 	}
+	if res == nil {
+		return res.formatValue(inst)
+	}
+	// The value of one of the result's records is not modified while the
+	// result is in use: its text is made once.
+	v := res.views()
+	v.textOnce.Do(func() {
+		v.textIndex = make(map[*policy.SettingInstance]int32, len(v.values))
+		for _, val := range v.values {
+			if _, ok := v.textIndex[val]; !ok && val != nil {
+				v.textIndex[val] = int32(len(v.textIndex))
+			}
+		}
+		v.texts = make([]atomic.Pointer[string], len(v.textIndex))
+	})
+	i, ok := v.textIndex[inst]
+	if !ok {
+		return res.formatValue(inst)
+	}
+	if t := v.texts[i].Load(); t != nil {
+		return *t
+	}
+	t := res.formatValue(inst)
+	v.texts[i].Store(&t)
+	return t
+}
+
+// formatValue is FormatValue without the result's cache.
+func (res *Result) formatValue(inst *policy.SettingInstance) string {
 	var defs map[string]*defInfo
 	if res != nil {
 		defs = res.defs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -331,4 +332,71 @@ func TestPreparedReasonsPerDevice(t *testing.T) {
 			t.Errorf("%+v: reason %s, want %s", c.dev, o.Reason, c.want)
 		}
 	}
+}
+
+// FormatValue keeps the text of each of a result's values: the text does
+// not depend on the order of the calls or on concurrent callers, and an
+// instance of the caller's (a copy of a value, then changed) is formatted
+// as it is.
+func TestFormatValueCached(t *testing.T) {
+	m, err := conflict.New(policy.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pols := benchPolicies(t, 6, 20)
+	preps := prepareAll(t, m, pols)
+	dev := conflict.Device{Class: policy.DeviceClass{Platform: policy.DeviceWindows}, OSVersion: "10.0.22631"}
+	merge := func() *conflict.Result {
+		res, err := m.MergePrepared(dev, preps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	forward, backward, shared := merge(), merge(), merge()
+	outs := forward.Outcomes()
+	if len(outs) < 20 {
+		t.Fatalf("%d outcomes", len(outs))
+	}
+	want := make([]string, len(outs))
+	for i, o := range outs {
+		want[i] = forward.FormatValue(o.Value)
+	}
+	bouts := backward.Outcomes()
+	for i := len(bouts) - 1; i >= 0; i-- {
+		if got := backward.FormatValue(bouts[i].Value); got != want[i] {
+			t.Errorf("outcome %d (%s): %q in reverse order, %q in order", i, bouts[i].SettingID, got, want[i])
+		}
+	}
+	var wg sync.WaitGroup
+	souts := shared.Outcomes()
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range souts {
+				i := (k + g*7) % len(souts)
+				if got := shared.FormatValue(souts[i].Value); got != want[i] {
+					t.Errorf("outcome %d: %q concurrently, %q alone", i, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, o := range outs {
+		if o.Value == nil || o.Value.Kind != policy.InstanceSimpleCollection || len(o.Value.Simples) == 0 {
+			continue
+		}
+		own := o.Value.Clone()
+		if got := forward.FormatValue(own); got != want[i] {
+			t.Errorf("a copy of outcome %d's value: %q, want %q", i, got, want[i])
+		}
+		own.Simples[0].Text += `\changed`
+		if got := forward.FormatValue(own); got == want[i] || !strings.Contains(got, `\changed`) {
+			t.Errorf("a changed copy of outcome %d's value is formatted %q", i, got)
+		}
+		return
+	}
+	t.Error("no outcome holds a collection of strings")
 }

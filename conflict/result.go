@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secmgmt/secmgmt/policy"
@@ -64,6 +65,13 @@ type views struct {
 
 	once     sync.Once
 	outcomes []SettingOutcome
+
+	// The texts of the records' values (FormatValue), each made on first
+	// use: a result is shared by the devices whose merge has the same
+	// inputs, and a report formats every outcome of each device.
+	textOnce  sync.Once
+	textIndex map[*policy.SettingInstance]int32 // value → its first record
+	texts     []atomic.Pointer[string]          // per textIndex entry
 }
 
 // resultSource is where the records of one policy are. Their values are

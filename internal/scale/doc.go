@@ -5,14 +5,25 @@
 // has no API: everything is in its _test files, which are regression
 // guards for the hot paths.
 //
+// TestSmoke runs the measured paths on a 400-device fleet under plain go
+// test (index, recompute, an incremental change, the three merges, report
+// records, the service's build, a check-in and reports), so that a change
+// elsewhere cannot break a benchmark unnoticed, and checks that Merge,
+// MergePrepared and the shared merges give every device the same
+// configuration.
+//
 // The 10k and 100k sizes run under an ordinary -bench; the 1M size takes
 // minutes and gigabytes and runs only when SECMGMT_SCALE=1M is set:
 //
 //	go test ./internal/scale -run '^$' -bench . -benchtime 1x
-//	SECMGMT_SCALE=1M go test ./internal/scale -run '^$' -bench 'N=1M' -benchtime 1x -timeout 60m
+//	SECMGMT_SCALE=1M go test ./internal/scale -run '^$' -bench 'N=1M' -benchtime 1x -timeout 180m
 //
 // Benchmarks are named <Path>/N=<size>; each reports its cost per
 // operation, allocations, and the metrics of its target (devices/s,
-// bytes/device, p99 latency). Fleets are built once per size and shared
-// by the benchmarks of one run; building them is never measured.
+// bytes/device, p99 latency) and the CPU time the process spent per
+// device or per operation (cpu-µs/device, cpu-µs/op, cpu-ms/op: every
+// thread, the garbage collector's included), which unlike wall time does
+// not grow when other processes share the cores. Fleets are built once
+// per size and shared by the benchmarks of one run; building them is
+// never measured.
 package scale

@@ -15,9 +15,23 @@ import (
 // effective is the effective configuration of every enrolled device of a
 // fleet.
 type effective struct {
-	results []*conflict.Result // distinct merges
-	device  []int32            // per device: index in results, -1 when not enrolled
-	merged  int                // enrolled devices
+	results  []*conflict.Result // distinct merges
+	device   []int32            // per device: index in results, -1 when not enrolled
+	merged   int                // enrolled devices
+	policies int                // policies assigned, summed over the enrolled devices
+}
+
+// mergeMode is how computeEffective merges.
+type mergeMode int
+
+const (
+	mergeEvery    mergeMode = iota // Merger.Merge for every device
+	mergePrepared                  // Merger.MergePrepared for every device (policies prepared once)
+	mergeMemo                      // MergePrepared once per distinct merge input
+)
+
+func (m mergeMode) String() string {
+	return [...]string{"every", "prepared", "memo"}[m]
 }
 
 // mergeKey writes what a merge depends on: the device's platform, whether
@@ -38,18 +52,32 @@ func mergeKey(dst []byte, c policy.DeviceClass, osVersion string, idx []int) []b
 
 // computeEffective merges the assigned policies of every enrolled device,
 // on every core: the device's groups from the index, its policies from
-// the assignments, then conflict.Merger.Merge. With memo, devices whose
-// merge inputs are equal (same platform, OS version and policies) share
-// one merge, as a service caching by those inputs would; without, every
-// device is merged.
-func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *conflict.Merger, memo bool) *effective {
+// the assignments, then the merge. mergeEvery calls conflict.Merger.Merge,
+// which walks every policy on each call; mergePrepared merges the policies
+// prepared once (Merger.Prepare, then MergePrepared: the service's path);
+// with mergeMemo, devices whose merge inputs are equal (same platform, OS
+// version and policies) share one prepared merge, as the service's
+// configuration cache does.
+func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *conflict.Merger, mode mergeMode) *effective {
 	n := len(fd.devices)
 	e := &effective{device: make([]int32, n)}
+	var prepared []*conflict.Prepared
+	if mode != mergeEvery {
+		for _, p := range fd.fleet.Policies {
+			pp, err := m.Prepare(p)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			prepared = append(prepared, pp)
+		}
+	}
+	memo := mode == mergeMemo
 	type share struct {
-		lo, hi  int
-		results []*conflict.Result
-		merged  int
-		err     error
+		lo, hi   int
+		results  []*conflict.Result
+		merged   int
+		policies int
+		err      error
 	}
 	var shares []*share
 	var mu sync.Mutex
@@ -63,6 +91,7 @@ func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *confl
 		var idx []int
 		var key []byte
 		var pols []*policy.Policy
+		var preps []*conflict.Prepared
 		for i := lo; i < hi; i++ {
 			d := &fd.devices[i]
 			if d.Expected != enrollment.StateEnrolled {
@@ -72,6 +101,7 @@ func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *confl
 			s.merged++
 			groups = slices.AppendSeq(groups[:0], x.GroupsOf(d.ID))
 			idx = fd.fleet.PolicyIndexes(groups, idx[:0])
+			s.policies += len(idx)
 			class := d.Class()
 			if memo {
 				key = mergeKey(key[:0], class, d.Facts.OSVersion, idx)
@@ -80,11 +110,22 @@ func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *confl
 					continue
 				}
 			}
-			pols = pols[:0]
-			for _, k := range idx {
-				pols = append(pols, fd.fleet.Policies[k])
+			dev := conflict.Device{Class: class, OSVersion: d.Facts.OSVersion}
+			var res *conflict.Result
+			var err error
+			if mode == mergeEvery {
+				pols = pols[:0]
+				for _, k := range idx {
+					pols = append(pols, fd.fleet.Policies[k])
+				}
+				res, err = m.Merge(dev, pols)
+			} else {
+				preps = preps[:0]
+				for _, k := range idx {
+					preps = append(preps, prepared[k])
+				}
+				res, err = m.MergePrepared(dev, preps)
 			}
-			res, err := m.Merge(conflict.Device{Class: class, OSVersion: d.Facts.OSVersion}, pols)
 			if err != nil {
 				s.err = err
 				return
@@ -109,6 +150,7 @@ func computeEffective(tb testing.TB, fd *fleetData, x *targeting.Index, m *confl
 		}
 		e.results = append(e.results, s.results...)
 		e.merged += s.merged
+		e.policies += s.policies
 	}
 	return e
 }
@@ -131,17 +173,20 @@ func effectiveOf(tb testing.TB, n int) *effective {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e := computeEffective(tb, fd, x, m, true)
+	e := computeEffective(tb, fd, x, m, mergeMemo)
 	effectiveCache[n] = e
 	return e
 }
 
 // BenchmarkEffective computes the effective configuration of every
 // enrolled device of the fleet: memberships from the index, assignments,
-// and the merge of the device's policies. merge=every merges every device
-// (the DESIGN per-device target is ≤ 20 µs for 10 policies × 30
+// and the merge of the device's policies, on every core. merge=every
+// merges every device with Merger.Merge; merge=prepared merges every
+// device with the policies prepared once (MergePrepared, the service's
+// path; the DESIGN per-device target is ≤ 20 µs for 10 policies × 30
 // settings); merge=memo merges each distinct (platform, OS version,
-// policies) once.
+// policies) once. µs/device is wall time on all cores per enrolled
+// device.
 func BenchmarkEffective(b *testing.B) {
 	forSizes(b, func(b *testing.B, n int) {
 		fd, x := fleetOf(b, n), indexOf(b, n)
@@ -149,21 +194,31 @@ func BenchmarkEffective(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, memo := range []bool{false, true} {
-			name := "merge=every"
-			if memo {
-				name = "merge=memo"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, mode := range []mergeMode{mergeEvery, mergePrepared, mergeMemo} {
+			b.Run("merge="+mode.String(), func(b *testing.B) {
 				var e *effective
 				b.ReportAllocs()
+				c0 := cpuTime()
 				for b.Loop() {
-					e = computeEffective(b, fd, x, m, memo)
+					e = computeEffective(b, fd, x, m, mode)
 				}
+				reportCPU(b, c0, float64(e.merged)*float64(b.N), "cpu-µs/device")
 				perSec := float64(e.merged) * float64(b.N) / b.Elapsed().Seconds()
 				b.ReportMetric(perSec, "devices/s")
 				b.ReportMetric(float64(len(e.results)), "merges")
 				b.ReportMetric(1e6/perSec, "µs/device")
+				b.ReportMetric(float64(e.policies)/float64(e.merged), "policies/device")
+				if mode == mergeMemo {
+					// (policy, setting) outcomes per device: the "× 30
+					// settings" of the DESIGN target, times the policies.
+					outcomes := 0
+					for _, r := range e.device {
+						if r >= 0 {
+							outcomes += len(e.results[r].Outcomes())
+						}
+					}
+					b.ReportMetric(float64(outcomes)/float64(e.merged), "outcomes/device")
+				}
 			})
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secmgmt/secmgmt/internal/fleetgen"
 	"github.com/secmgmt/secmgmt/targeting"
@@ -145,4 +146,11 @@ func heapAfterGC() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// reportCPU reports the process's CPU time since start per unit (devices
+// or operations): the cost of a path on a machine whose cores are shared,
+// where wall time also counts the time other processes held them.
+func reportCPU(b *testing.B, start time.Duration, units float64, name string) {
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/1e3/units, name)
 }

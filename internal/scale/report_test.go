@@ -193,9 +193,11 @@ func BenchmarkReport(b *testing.B) {
 		for _, v := range views {
 			b.Run("view="+v.name, func(b *testing.B) {
 				b.ReportAllocs()
+				c0 := cpuTime()
 				for b.Loop() {
 					v.run()
 				}
+				reportCPU(b, c0, float64(len(recs))*float64(b.N), "cpu-µs/device")
 				b.ReportMetric(float64(len(recs))*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
 			})
 		}

@@ -24,11 +24,13 @@ func BenchmarkRecompute(b *testing.B) {
 			}
 		}
 		b.ReportAllocs()
+		c0 := cpuTime()
 		for b.Loop() {
 			if d := x.Recompute(); !d.Empty() {
 				b.Fatal("recomputing an up-to-date index changed memberships")
 			}
 		}
+		b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 		b.ReportMetric(float64(fd.objects)*float64(b.N)/b.Elapsed().Seconds(), "devices/s")
 		b.ReportMetric(float64(memberships)/float64(fd.objects), "groups/device")
 	})
@@ -126,11 +128,13 @@ func BenchmarkIncremental(b *testing.B) {
 			return !x.UpsertDevice(c.key, dev).Empty()
 		}
 		b.ReportAllocs()
+		c0 := cpuTime()
 		for b.Loop() {
 			if next() {
 				moved++
 			}
 		}
+		reportCPU(b, c0, float64(b.N), "cpu-µs/op")
 		b.ReportMetric(100*float64(moved)/float64(b.N), "moved-%")
 		lat := make([]time.Duration, 20_000)
 		for k := range lat {

@@ -39,6 +39,7 @@ func (s *Store) PutEnrollment(ctx context.Context, e *store.Enrollment) (int64, 
 		return 0, codec.NotFound("device", id)
 	}
 	c.Record.DeviceID = row.dev.ID // share the key's copy
+	s.db.strings.record(&c.Record)
 	var stored int64
 	if row.enr != nil {
 		stored = row.enr.Version
@@ -108,6 +109,9 @@ func (s *Store) AppendHistory(ctx context.Context, deviceID string, ts ...enroll
 	}
 	if len(c) == 0 {
 		return nil
+	}
+	for _, t := range c {
+		s.db.strings.transition(t, row.dev.ID)
 	}
 	s.saveRow(row)
 	row.history = append(row.history, c...)
