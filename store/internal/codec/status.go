@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/secmgmt/secmgmt/report"
 	"github.com/secmgmt/secmgmt/store"
@@ -35,38 +36,38 @@ type resultDoc struct {
 	Value     string `json:"value,omitempty"`
 }
 
-// EncodeReport checks a status report and returns its stored form, the
-// results ordered by policy id and setting id.
-func EncodeReport(r *store.StatusReport) (*EncodedReport, error) {
+// checkReport checks a status report and returns the stored form of its
+// time and the order of its results by policy id and setting id.
+func checkReport(r *store.StatusReport) (at string, order []int, err error) {
 	const rec = "status report"
 	if r == nil {
-		return nil, &store.InvalidError{Record: rec, Reason: "nil"}
+		return "", nil, &store.InvalidError{Record: rec, Reason: "nil"}
 	}
 	if err := CheckKey(rec, "DeviceID", r.DeviceID); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if err := CheckKey(rec, "ReportID", r.ReportID); err != nil {
 		err.(*store.InvalidError).Key = r.DeviceID
-		return nil, err
+		return "", nil, err
 	}
 	if err := checkToken(rec, r.DeviceID, "ConfigurationVersion", r.ConfigurationVersion); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	at, err := timeField(rec, r.DeviceID, "ReportedAt", r.ReportedAt)
+	at, err = timeField(rec, r.DeviceID, "ReportedAt", r.ReportedAt)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	order := make([]int, len(r.Results))
+	order = make([]int, len(r.Results))
 	for i, res := range r.Results {
 		field := fmt.Sprintf("Results[%d]", i)
 		if p := keyProblem(res.PolicyID, false); p != "" {
-			return nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".PolicyID", Reason: p}
+			return "", nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".PolicyID", Reason: p}
 		}
 		if p := keyProblem(res.SettingID, false); p != "" {
-			return nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".SettingID", Reason: p}
+			return "", nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".SettingID", Reason: p}
 		}
 		if !res.Status.Valid() {
-			return nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".Status",
+			return "", nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: field + ".Status",
 				Reason: fmt.Sprintf("unknown status %q", string(res.Status))}
 		}
 		order[i] = i
@@ -79,9 +80,20 @@ func EncodeReport(r *store.StatusReport) (*EncodedReport, error) {
 	for k := 1; k < len(order); k++ {
 		if byKey(order[k-1], order[k]) == 0 {
 			res := r.Results[order[k]]
-			return nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: fmt.Sprintf("Results[%d]", order[k]),
+			return "", nil, &store.InvalidError{Record: rec, Key: r.DeviceID, Field: fmt.Sprintf("Results[%d]", order[k]),
 				Reason: fmt.Sprintf("a second result for policy %q setting %q", res.PolicyID, res.SettingID)}
 		}
+	}
+	return at, order, nil
+}
+
+// EncodeReport checks a status report and returns its stored form, the
+// results ordered by policy id and setting id.
+func EncodeReport(r *store.StatusReport) (*EncodedReport, error) {
+	const rec = "status report"
+	at, order, err := checkReport(r)
+	if err != nil {
+		return nil, err
 	}
 	out := &EncodedReport{DeviceID: r.DeviceID, ReportID: r.ReportID, ConfigurationVersion: r.ConfigurationVersion, ReportedAt: at}
 	for start := 0; start < len(order); {
@@ -132,17 +144,50 @@ func decodeReport(e *EncodedReport) (*store.StatusReport, error) {
 	return r, nil
 }
 
-// CanonicalReport checks a status report and returns it as it reads back.
+// CanonicalReport checks a status report and returns it as it reads back
+// from its stored form: results ordered by policy id and setting id, the
+// time as stored, and text as a JSON document keeps it (each byte of
+// invalid UTF-8 replaced by U+FFFD). It builds that directly rather than
+// through EncodeReport and DecodeReport, which give the same (the tests
+// compare them).
 func CanonicalReport(r *store.StatusReport) (*store.StatusReport, error) {
-	e, err := EncodeReport(r)
+	at, order, err := checkReport(r)
 	if err != nil {
 		return nil, err
 	}
-	c, err := decodeReport(e)
+	t, err := ParseTime(at)
 	if err != nil {
 		return nil, unreadable("status report", r.DeviceID, err)
 	}
+	c := &store.StatusReport{DeviceID: r.DeviceID, ReportID: r.ReportID, ConfigurationVersion: r.ConfigurationVersion, ReportedAt: t}
+	if len(order) > 0 {
+		c.Results = make([]store.SettingResult, len(order))
+		for i, k := range order {
+			res := &r.Results[k]
+			c.Results[i] = store.SettingResult{PolicyID: res.PolicyID, SettingID: res.SettingID, Status: res.Status,
+				ErrorCode: res.ErrorCode, Message: jsonText(res.Message), Value: jsonText(res.Value)}
+		}
+	}
 	return c, nil
+}
+
+// jsonText returns s as encoding/json writes and reads it back: every byte
+// that is not part of valid UTF-8 becomes U+FFFD.
+func jsonText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }
 
 // CheckCredential checks a credential and returns the stored forms of its
