@@ -29,6 +29,10 @@
 // I/O lives in store (persistence: memstore, sqlite, postgres), transport
 // (device ↔ service messages: inproc, httptransport), agent (the simulated
 // device side) and this package's Service, which wires them together.
+// Package authz holds the principals, roles and authorizers the Service
+// consults before every administrative operation; package tenantexport
+// loads a tenant exported from Microsoft Graph into a Service for offline
+// analysis.
 //
 // # The Service
 //
