@@ -443,7 +443,7 @@ func (s *Service) setObject(st *state, id string, obj *identity.Device) error {
 		if c.Kind == identity.ChangeDelete {
 			d = st.index.RemoveDevice(id)
 		} else {
-			d = st.index.UpsertDevice(id, c.Device)
+			d = st.index.UpsertDevice(id, sharedObject(st.dir, c.Device))
 		}
 		st.markDelta(d)
 		if c.Kind == identity.ChangeCreate {

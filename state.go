@@ -200,7 +200,7 @@ func (s *Service) load(ctx context.Context) (int64, *state, error) {
 		}
 		st.devices[d.ID] = &deviceEntry{id: d.ID, version: d.Version, created: d.Created, facts: d.Facts, dirty: true}
 		if d.Object != nil {
-			// The directory keeps a copy; the index keeps this one.
+			// The directory keeps a copy, which the index shares.
 			objects, keys = append(objects, d.Object), append(keys, d.ID)
 		}
 	}
@@ -236,7 +236,7 @@ func (s *Service) load(ctx context.Context) (int64, *state, error) {
 		return 0, nil, err
 	}
 	for i, obj := range objects {
-		st.index.UpsertDevice(keys[i], obj)
+		st.index.UpsertDevice(keys[i], sharedObject(st.dir, obj))
 	}
 
 	// Groups: those a memberOf rule names first, so that memberOf groups

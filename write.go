@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/secmgmt/secmgmt/authz"
@@ -355,6 +356,17 @@ func (w *txn) putRecord(d *deviceEntry, rec enrollment.Record, ts []enrollment.T
 	return nil
 }
 
+// sharedObject returns the directory's own object for obj, which the
+// membership index keeps instead of a copy of its own (see
+// identity.Directory.Shared), or a copy of obj if the directory holds
+// another object for its device id.
+func sharedObject(dir *identity.Directory, obj *identity.Device) *identity.Device {
+	if o, ok := dir.Shared(obj.DeviceID); ok && strings.EqualFold(o.ObjectID, obj.ObjectID) {
+		return o
+	}
+	return obj.Clone()
+}
+
 // applyDirectory applies directory changes to the in-memory directory,
 // the membership index and the store, with the memberships the index
 // changes. A device object that is deleted leaves every group; its static
@@ -403,7 +415,7 @@ func (w *txn) applyDirectory(changes []identity.Change) error {
 			d = w.st.index.RemoveDevice(id)
 		} else {
 			sd.Object = c.Device.Clone()
-			d = w.st.index.UpsertDevice(id, c.Device.Clone())
+			d = w.st.index.UpsertDevice(id, sharedObject(w.st.dir, c.Device))
 		}
 		sd.Modified = w.now
 		if _, err := w.tx.PutDevice(w.ctx, sd); err != nil {

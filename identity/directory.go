@@ -145,6 +145,21 @@ func (d *Directory) Lookup(deviceID string) (*Device, bool) {
 	return d.objects[oid].Clone(), true
 }
 
+// Shared returns the directory's own object for a device id, not a copy,
+// for a caller that keeps it beside the directory (a membership index)
+// without holding a second copy. The directory never changes an object it
+// holds, it replaces it, so the object stays as it is for as long as the
+// caller keeps it; the caller must not change it either.
+func (d *Directory) Shared(deviceID string) (*Device, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	oid, ok := d.byDevice[strings.ToLower(deviceID)]
+	if !ok {
+		return nil, false
+	}
+	return d.objects[oid], true
+}
+
 // Get returns a copy of the object with the given object id.
 func (d *Directory) Get(objectID string) (*Device, bool) {
 	d.mu.RLock()

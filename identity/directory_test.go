@@ -188,3 +188,30 @@ func TestDirectoryConcurrentUse(t *testing.T) {
 		t.Fatalf("len %d, refused %d", dir.Len(), n)
 	}
 }
+
+// Shared hands out the directory's own object; an update replaces it
+// rather than changing it, so an object handed out earlier keeps its
+// content.
+func TestDirectoryShared(t *testing.T) {
+	dir, err := NewDirectory(WithDevices(&Device{ObjectID: "o1", DeviceID: "D1", DisplayName: "before", Registration: RegistrationSynthetic}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, ok := dir.Shared("d1")
+	if !ok || first.DisplayName != "before" {
+		t.Fatalf("Shared = %+v %v", first, ok)
+	}
+	if again, _ := dir.Shared("D1"); again != first {
+		t.Fatal("Shared returned a copy")
+	}
+	if err := dir.Apply(Change{Kind: ChangeUpdate, Device: &Device{ObjectID: "o1", DeviceID: "D1", DisplayName: "after", Registration: RegistrationSynthetic}}); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := dir.Shared("d1")
+	if second == first || second.DisplayName != "after" || first.DisplayName != "before" {
+		t.Fatalf("after an update: first %q, second %q (same object: %v)", first.DisplayName, second.DisplayName, second == first)
+	}
+	if _, ok := dir.Shared("nobody"); ok {
+		t.Fatal("Shared found a device that is not there")
+	}
+}

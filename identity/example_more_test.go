@@ -174,3 +174,17 @@ func ExampleTrustType_Full() {
 	// "Workplace" true
 	// "" false
 }
+
+func ExampleDirectory_Shared() {
+	dir, err := identity.NewDirectory(identity.WithDevices(&identity.Device{ObjectID: "o-1", DeviceID: "dev-1", DisplayName: "PC-1", Registration: identity.RegistrationSynthetic}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The directory's own object: read it, keep it, never change it.
+	obj, _ := dir.Shared("dev-1")
+	// An update replaces the object; the one kept above is unchanged.
+	_ = dir.Apply(identity.Change{Kind: identity.ChangeUpdate, Device: &identity.Device{ObjectID: "o-1", DeviceID: "dev-1", DisplayName: "PC-1 (renamed)", Registration: identity.RegistrationSynthetic}})
+	now, _ := dir.Shared("dev-1")
+	fmt.Println(obj.DisplayName, "|", now.DisplayName)
+	// Output: PC-1 | PC-1 (renamed)
+}
