@@ -3,6 +3,7 @@ package httptransport
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,7 +103,19 @@ type Client struct {
 	maxResponse int64
 	userAgent   string
 	sleep       func(context.Context, time.Duration) error
+
+	// Built once for every request of the device: the header values
+	// (shared, never changed) and the configuration URL.
+	authHeader, userAgentHeader []string
+	configurationURL            string
 }
+
+// Header values every request carries; shared by every request, never
+// changed.
+var (
+	acceptHeader = []string{"application/json, application/problem+json"}
+	jsonHeader   = []string{"application/json"}
+)
 
 // NewClient returns the transport of the device holding cred to the
 // service at baseURL (http or https, with an optional path prefix under
@@ -132,6 +145,11 @@ func NewClient(baseURL string, cred transport.Credential, opts ...ClientOption) 
 	for _, o := range opts {
 		o(c)
 	}
+	c.authHeader = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(cred.DeviceID+":"+cred.Secret))}
+	if c.userAgent != "" {
+		c.userAgentHeader = []string{c.userAgent}
+	}
+	c.configurationURL = c.url(cred.DeviceID, "configuration")
 	return c, nil
 }
 
@@ -159,13 +177,16 @@ func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) 
 	if err != nil {
 		return nil, fmt.Errorf("httptransport: %w", err)
 	}
-	req.SetBasicAuth(c.cred.DeviceID, c.cred.Secret)
-	req.Header.Set("Accept", "application/json, application/problem+json")
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
+	// The header values are built once (NewClient) and shared: net/http
+	// reads a request's headers and never changes them.
+	h := req.Header
+	h["Authorization"] = c.authHeader
+	h["Accept"] = acceptHeader
+	if c.userAgentHeader != nil {
+		h["User-Agent"] = c.userAgentHeader
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h["Content-Type"] = jsonHeader
 	}
 	return req, nil
 }
@@ -211,7 +232,11 @@ func (c *Client) CheckIn(ctx context.Context, in transport.CheckIn) (*transport.
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := c.newRequest(ctx, http.MethodGet, c.url(in.DeviceID, "configuration"), nil)
+	u := c.configurationURL
+	if in.DeviceID != c.cred.DeviceID {
+		u = c.url(in.DeviceID, "configuration") // the service refuses it
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
