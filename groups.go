@@ -281,24 +281,29 @@ func (s *Service) RemoveGroupMembers(ctx context.Context, groupID string, device
 }
 
 func (s *Service) editMembers(ctx context.Context, op, groupID string, deviceIDs []string, add bool) (*Group, error) {
-	return s.modifyGroup(ctx, op, groupID, func(g *Group) error {
-		if g.Dynamic() {
-			return invalid(op, "group", "", targeting.ErrStaticMembersOnDynamicGroup)
+	return s.modifyGroup(ctx, op, groupID, func(g *Group) error { return editMembers(op, g, deviceIDs, add) })
+}
+
+// editMembers adds deviceIDs to a static group's sorted member list, or
+// removes them from it; removing a device that is not a member is
+// ErrNotFound, and a dynamic group has no members to edit.
+func editMembers(op string, g *Group, deviceIDs []string, add bool) error {
+	if g.Dynamic() {
+		return invalid(op, "group", "", targeting.ErrStaticMembersOnDynamicGroup)
+	}
+	for _, id := range deviceIDs {
+		id = canonicalID(id)
+		i, found := slices.BinarySearch(g.Members, id)
+		switch {
+		case add && !found:
+			g.Members = slices.Insert(g.Members, i, id)
+		case !add && found:
+			g.Members = slices.Delete(g.Members, i, i+1)
+		case !add:
+			return invalid(op, "deviceIDs", fmt.Sprintf("device %q is not a member", id), ErrNotFound)
 		}
-		for _, id := range deviceIDs {
-			id = canonicalID(id)
-			i, found := slices.BinarySearch(g.Members, id)
-			switch {
-			case add && !found:
-				g.Members = slices.Insert(g.Members, i, id)
-			case !add && found:
-				g.Members = slices.Delete(g.Members, i, i+1)
-			case !add:
-				return invalid(op, "deviceIDs", fmt.Sprintf("device %q is not a member", id), ErrNotFound)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // DeleteGroup deletes a group and its memberships. A group that a policy

@@ -386,24 +386,7 @@ func (w *world) setProcessing(op, id string, ps targeting.ProcessingState) error
 }
 
 func (w *world) editMembers(op, id string, deviceIDs []string, add bool) error {
-	return w.modifyGroup(op, id, func(g *Group) error {
-		if g.Dynamic() {
-			return invalid(op, "group", "", targeting.ErrStaticMembersOnDynamicGroup)
-		}
-		for _, d := range deviceIDs {
-			d = canonicalID(d)
-			i, found := slices.BinarySearch(g.Members, d)
-			switch {
-			case add && !found:
-				g.Members = slices.Insert(g.Members, i, d)
-			case !add && found:
-				g.Members = slices.Delete(g.Members, i, i+1)
-			case !add:
-				return invalid(op, "deviceIDs", fmt.Sprintf("device %q is not a member", d), ErrNotFound)
-			}
-		}
-		return nil
-	})
+	return w.modifyGroup(op, id, func(g *Group) error { return editMembers(op, g, deviceIDs, add) })
 }
 
 // putGroup applies a group's new definition to the simulation as the
