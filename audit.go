@@ -621,11 +621,7 @@ func diffFields(c *changes, prefix string, a, b reflect.Value) {
 func (s *Service) Audit(ctx context.Context, q store.AuditQuery) iter.Seq2[*store.AuditEntry, error] {
 	return func(yield func(*store.AuditEntry, error) bool) {
 		ctx := ctx
-		if err := s.admin(&ctx, "Audit"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if err := s.look(ctx); err != nil {
+		if err := s.adminRead(&ctx, "Audit"); err != nil {
 			yield(nil, err)
 			return
 		}

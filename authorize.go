@@ -171,6 +171,15 @@ func (a *access) principal() string {
 	return a.grant.PrincipalID()
 }
 
+// adminRead is admin for an operation that reads the state: once it is
+// authorized, the state is brought up to date with the change feed.
+func (s *Service) adminRead(ctx *context.Context, op adminOp, objects ...string) error {
+	if err := s.admin(ctx, op, objects...); err != nil {
+		return err
+	}
+	return s.look(*ctx)
+}
+
 // admin is the choke point every operation on the administrator's side
 // passes first, read or write (and the device-side events, which it lets
 // through unauthorized): it checks that the service is open and the

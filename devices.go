@@ -43,10 +43,7 @@ type Device struct {
 
 // Device returns a device.
 func (s *Service) Device(ctx context.Context, deviceID string) (*Device, error) {
-	if err := s.admin(&ctx, "Device", deviceID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "Device", deviceID); err != nil {
 		return nil, err
 	}
 	id := canonicalID(deviceID)
@@ -99,11 +96,7 @@ func (s *Service) addCheckIn(ctx context.Context, d *Device) error {
 func (s *Service) Devices(ctx context.Context) iter.Seq2[*Device, error] {
 	return func(yield func(*Device, error) bool) {
 		ctx := ctx
-		if err := s.admin(&ctx, "Devices"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if err := s.look(ctx); err != nil {
+		if err := s.adminRead(&ctx, "Devices"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -232,10 +225,7 @@ func protectedChange(a, b *identity.Device) string {
 // explanations (conflict.Explain) and what-if questions. It reads the
 // state only. A device that is not enrolled is transport.ErrNotManaged.
 func (s *Service) EffectiveConfiguration(ctx context.Context, deviceID string) (*conflict.Result, error) {
-	if err := s.admin(&ctx, "EffectiveConfiguration", deviceID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "EffectiveConfiguration", deviceID); err != nil {
 		return nil, err
 	}
 	id := canonicalID(deviceID)

@@ -374,10 +374,7 @@ func viewGroup(g *store.Group) *Group {
 
 // Group returns a group.
 func (s *Service) Group(ctx context.Context, groupID string) (*Group, error) {
-	if err := s.admin(&ctx, "Group", groupID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "Group", groupID); err != nil {
 		return nil, err
 	}
 	id := canonicalID(groupID)
@@ -394,11 +391,7 @@ func (s *Service) Group(ctx context.Context, groupID string) (*Group, error) {
 func (s *Service) Groups(ctx context.Context) iter.Seq2[*Group, error] {
 	return func(yield func(*Group, error) bool) {
 		ctx := ctx
-		if err := s.admin(&ctx, "Groups"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if err := s.look(ctx); err != nil {
+		if err := s.adminRead(&ctx, "Groups"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -424,10 +417,7 @@ func (s *Service) Groups(ctx context.Context) iter.Seq2[*Group, error] {
 // static group's members, a dynamic group's devices that meet its rule (or
 // that met it when it was paused).
 func (s *Service) GroupMembers(ctx context.Context, groupID string) ([]string, error) {
-	if err := s.admin(&ctx, "GroupMembers", groupID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "GroupMembers", groupID); err != nil {
 		return nil, err
 	}
 	id := canonicalID(groupID)

@@ -349,10 +349,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 // Policy returns a copy of a policy, with its assignments, and its
 // version.
 func (s *Service) Policy(ctx context.Context, id string) (*policy.Policy, int64, error) {
-	if err := s.admin(&ctx, "Policy", id); err != nil {
-		return nil, 0, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "Policy", id); err != nil {
 		return nil, 0, err
 	}
 	s.mu.RLock()
@@ -376,11 +373,7 @@ func (pe *policyEntry) copy() *policy.Policy {
 func (s *Service) Policies(ctx context.Context) iter.Seq2[*policy.Policy, error] {
 	return func(yield func(*policy.Policy, error) bool) {
 		ctx := ctx
-		if err := s.admin(&ctx, "Policies"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if err := s.look(ctx); err != nil {
+		if err := s.adminRead(&ctx, "Policies"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -436,10 +429,7 @@ func (s *Service) AssignPolicy(ctx context.Context, policyID string, as []*polic
 
 // Assignments returns copies of a policy's assignments.
 func (s *Service) Assignments(ctx context.Context, policyID string) ([]*policy.Assignment, error) {
-	if err := s.admin(&ctx, "Assignments", policyID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "Assignments", policyID); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()

@@ -25,10 +25,7 @@ import (
 
 // ReportPolicies returns the report records of every policy, in id order.
 func (s *Service) ReportPolicies(ctx context.Context) ([]report.Policy, error) {
-	if err := s.admin(&ctx, "ReportPolicies"); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "ReportPolicies"); err != nil {
 		return nil, err
 	}
 	return s.reportPolicies(ctx), nil
@@ -56,11 +53,7 @@ func (s *Service) reportPolicies(ctx context.Context) []report.Policy {
 func (s *Service) DeviceRecords(ctx context.Context) iter.Seq2[*report.DeviceRecord, error] {
 	return func(yield func(*report.DeviceRecord, error) bool) {
 		ctx := ctx
-		if err := s.admin(&ctx, "DeviceRecords"); err != nil {
-			yield(nil, err)
-			return
-		}
-		if err := s.look(ctx); err != nil {
+		if err := s.adminRead(&ctx, "DeviceRecords"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -222,10 +215,7 @@ func deviceView[T any](s *Service, ctx context.Context, op adminOp, fn func(poli
 
 func viewOf[T any](s *Service, ctx context.Context, op adminOp, policies bool, fn func(policies []report.Policy, devices iter.Seq[*report.DeviceRecord]) T, objects ...string) (T, error) {
 	var zero T
-	if err := s.admin(&ctx, op, objects...); err != nil {
-		return zero, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, op, objects...); err != nil {
 		return zero, err
 	}
 	var streamErr error
@@ -341,10 +331,7 @@ type DeviceReport struct {
 
 // DeviceReport returns one device's drill-down.
 func (s *Service) DeviceReport(ctx context.Context, deviceID string) (*DeviceReport, error) {
-	if err := s.admin(&ctx, "DeviceReport", deviceID); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "DeviceReport", deviceID); err != nil {
 		return nil, err
 	}
 	id := canonicalID(deviceID)

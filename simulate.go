@@ -53,10 +53,7 @@ import (
 // configuration is.
 func (s *Service) Simulate(ctx context.Context, c Change) (*Impact, error) {
 	const op = "Simulate"
-	if err := s.admin(&ctx, op, c.policyIDs()...); err != nil {
-		return nil, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, op, c.policyIDs()...); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()

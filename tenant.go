@@ -12,10 +12,7 @@ import (
 
 // Tenant returns the tenant's configuration and its version.
 func (s *Service) Tenant(ctx context.Context) (enrollment.Tenant, int64, error) {
-	if err := s.admin(&ctx, "Tenant"); err != nil {
-		return enrollment.Tenant{}, 0, err
-	}
-	if err := s.look(ctx); err != nil {
+	if err := s.adminRead(&ctx, "Tenant"); err != nil {
 		return enrollment.Tenant{}, 0, err
 	}
 	s.mu.RLock()
