@@ -44,30 +44,20 @@ const defaultFeedRetention = 100_000
 var errFeedTrimmed = errors.New("secmgmt: the change feed was trimmed past this instance's position")
 
 // nextChanges reads the page of the feed after this instance's position,
-// from r (the store, or a write's transaction). Numbers are consecutive
-// (store.ChangeStore), so a page that does not start right after the
-// position, or an empty page when the feed has gone further, means the
-// entries in between were trimmed: errFeedTrimmed.
+// from r (the store, or a write's transaction), when the feed is known to
+// go further. Numbers are consecutive (store.ChangeStore), so a page that
+// is empty or does not start right after the position means the entries in
+// between were trimmed: errFeedTrimmed.
 func (s *Service) nextChanges(ctx context.Context, r store.Store) ([]store.Change, error) {
 	pos := s.seq.Load()
 	cs, err := r.Changes(ctx, pos, feedPage)
 	if err != nil {
 		return nil, fmt.Errorf("secmgmt: reading the change feed: %w", err)
 	}
-	if len(cs) > 0 {
-		if cs[0].Seq != pos+1 {
-			return nil, errFeedTrimmed
-		}
-		return cs, nil
-	}
-	last, err := r.LastChange(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("secmgmt: reading the change feed: %w", err)
-	}
-	if last > pos {
+	if len(cs) == 0 || cs[0].Seq != pos+1 {
 		return nil, errFeedTrimmed
 	}
-	return nil, nil
+	return cs, nil
 }
 
 // trimFeed trims the feed to the configured retention once this
@@ -121,7 +111,11 @@ func (s *Service) look(ctx context.Context) error {
 // applied. A change that cannot be applied makes the service rebuild its
 // state from the store. s.mu is held.
 func (s *Service) catchUpLocked(ctx context.Context) error {
-	for {
+	last, err := s.st.LastChange(ctx)
+	if err != nil {
+		return fmt.Errorf("secmgmt: reading the change feed: %w", err)
+	}
+	for s.seq.Load() < last {
 		cs, err := s.nextChanges(ctx, s.st)
 		if errors.Is(err, errFeedTrimmed) {
 			s.log.WarnContext(ctx, "rebuilding the state: the change feed was trimmed past this instance's position", "seq", s.seq.Load())
@@ -129,9 +123,6 @@ func (s *Service) catchUpLocked(ctx context.Context) error {
 		}
 		if err != nil {
 			return err
-		}
-		if len(cs) == 0 {
-			return nil
 		}
 		for _, c := range cs {
 			if err := s.apply(ctx, s.st, c); err != nil {
@@ -145,6 +136,7 @@ func (s *Service) catchUpLocked(ctx context.Context) error {
 			s.stats.feed.Add(1)
 		}
 	}
+	return nil
 }
 
 // apply brings the state up to date with one change: it reads the records

@@ -136,7 +136,9 @@ func (w *txn) fence(op adminOp) error {
 	for {
 		cs, err := s.nextChanges(w.ctx, w.tx)
 		if errors.Is(err, errFeedTrimmed) {
-			return errBehind // caught up by a rebuild before the next attempt
+			// Trimmed entries, or our own entry missing: the next attempt
+			// starts from a rebuilt state.
+			return errBehind
 		}
 		if err != nil {
 			return err
@@ -154,9 +156,6 @@ func (w *txn) fence(op adminOp) error {
 			s.seq.Store(c.Seq)
 			s.stats.feed.Add(1)
 			w.touched = false
-		}
-		if len(cs) == 0 {
-			return errBehind // our own entry is not there: the store misbehaves
 		}
 	}
 }
