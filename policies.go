@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/secmgmt/secmgmt/policy"
@@ -159,6 +160,20 @@ func checkAssignments(op, policyID string, as []*policy.Assignment, groupExists 
 	return out, nil
 }
 
+// updatedPolicy is the policy an update stores in place of cur: a copy of
+// p, validated, without assignments (they change through AssignPolicy),
+// created when cur was and modified now.
+func (s *Service) updatedPolicy(op string, p *policy.Policy, cur *policyEntry, now time.Time) (*policy.Policy, error) {
+	c := p.Clone()
+	c.Assignments = nil
+	if err := s.catalog.Validate(c); err != nil {
+		return nil, invalid(op, "policy "+c.ID, "", err)
+	}
+	c.CreatedDateTime = cur.pol.CreatedDateTime
+	c.LastModifiedDateTime = now.UTC()
+	return c, nil
+}
+
 // CreatePolicy validates a policy with the catalog and stores it. The
 // service gives it an id when it has none, and sets its creation and
 // modification times from the clock. Assignments the policy carries are
@@ -308,13 +323,10 @@ func (s *Service) UpdatePolicy(ctx context.Context, p *policy.Policy, version in
 		if cur.version != version {
 			return versionConflict("policy", p.ID, version, cur.version)
 		}
-		c := p.Clone()
-		c.Assignments = nil
-		if err := w.s.catalog.Validate(c); err != nil {
-			return invalid(op, "policy "+c.ID, "", err)
+		c, err := w.s.updatedPolicy(op, p, cur, w.now)
+		if err != nil {
+			return err
 		}
-		c.CreatedDateTime = cur.pol.CreatedDateTime
-		c.LastModifiedDateTime = w.now.UTC()
 		v, err := w.tx.PutPolicy(w.ctx, &store.Policy{Policy: c, Version: version})
 		if err != nil {
 			return err

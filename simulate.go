@@ -256,13 +256,10 @@ func (w *world) updatePolicy(p *policy.Policy) error {
 	if cur == nil {
 		return notFound("policy", p.ID)
 	}
-	c := p.Clone()
-	c.Assignments = nil
-	if err := w.s.catalog.Validate(c); err != nil {
-		return invalid(op, "policy "+c.ID, "", err)
+	c, err := w.s.updatedPolicy(op, p, cur, w.now)
+	if err != nil {
+		return err
 	}
-	c.CreatedDateTime = cur.pol.CreatedDateTime
-	c.LastModifiedDateTime = w.now.UTC()
 	pe, err := w.entry(c)
 	if err != nil {
 		return err
