@@ -142,14 +142,20 @@ func (w *world) setPolicy(id string, pe *policyEntry, prepared bool) {
 
 // policyIDs returns the ids of every policy of the simulation, sorted.
 func (w *world) policyIDs() []string {
-	ids := make([]string, 0, len(w.st.policies)+len(w.policies))
-	for id := range w.st.policies {
-		if _, over := w.policies[id]; !over {
+	return overlayIDs(w.st.policies, w.policies, func(sp *simPolicy) bool { return sp.pe != nil })
+}
+
+// overlayIDs returns, sorted, the ids of base not overlaid and those of
+// over that are live (not deleted in the simulation).
+func overlayIDs[B, O any](base map[string]B, over map[string]O, live func(O) bool) []string {
+	ids := make([]string, 0, len(base)+len(over))
+	for id := range base {
+		if _, ok := over[id]; !ok {
 			ids = append(ids, id)
 		}
 	}
-	for id, sp := range w.policies {
-		if sp.pe != nil {
+	for id, o := range over {
+		if live(o) {
 			ids = append(ids, id)
 		}
 	}
@@ -224,19 +230,7 @@ func (w *world) group(id string) groupView {
 
 // groupIDs returns the ids of every group of the simulation, sorted.
 func (w *world) groupIDs() []string {
-	ids := make([]string, 0, len(w.st.groups)+len(w.groups))
-	for id := range w.st.groups {
-		if _, over := w.groups[id]; !over {
-			ids = append(ids, id)
-		}
-	}
-	for id, sg := range w.groups {
-		if sg.g != nil {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
+	return overlayIDs(w.st.groups, w.groups, func(sg *simGroup) bool { return sg.g != nil })
 }
 
 // setGroup records a group's new definition.
